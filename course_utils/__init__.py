@@ -1,0 +1,19 @@
+"""Helpers for the transformers course: set-up, offline models, checks, plots and benchmarks."""
+
+from .env import pick_device, report, seed_everything, setup
+from .hub import CHECKPOINTS, find_checkpoint, load_model, load_pipeline, offline_forced
+from .netguard import install_if_requested as _install_guard_if_requested
+
+_install_guard_if_requested()
+
+__all__ = [
+    "CHECKPOINTS",
+    "find_checkpoint",
+    "load_model",
+    "load_pipeline",
+    "offline_forced",
+    "pick_device",
+    "report",
+    "seed_everything",
+    "setup",
+]

@@ -1,0 +1,67 @@
+"""Self-checking exercises: run a learner's function on several cases and say what is wrong.
+
+A stub raises NotImplementedError; its check prints "not solved yet" instead of failing, so an
+unsolved exercise never breaks "run all". A wrong answer prints the first failing case in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Case:
+    """One input to try, a description for the message, and a way to judge the output."""
+
+    args: tuple
+    expect: Any
+    why: str
+    judge: Callable[[Any, Any], bool] | None = None  # (got, expect) -> ok; default ==
+
+
+@dataclass
+class Result:
+    """The outcome of a check: solved, not attempted, or wrong (with the message shown)."""
+
+    name: str
+    status: str  # "solved", "not solved yet", "wrong"
+    message: str
+
+    @property
+    def solved(self) -> bool:
+        """True when every case passed."""
+        return self.status == "solved"
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {self.status}" + (f" — {self.message}" if self.message else "")
+
+
+def run_cases(name: str, fn: Callable, cases: Iterable[Case], verbose: bool = True) -> Result:
+    """Try fn on every case; return (and print) solved / not solved yet / wrong with the reason."""
+    if not callable(fn):
+        raise TypeError(f"{name}: pass your function itself (e.g. check({name})), not {type(fn).__name__}")
+    cases = list(cases)
+    result = Result(name, "solved", f"all {len(cases)} cases pass")
+    for i, case in enumerate(cases, 1):
+        try:
+            got = fn(*case.args)
+        except NotImplementedError:
+            result = Result(name, "not solved yet", "replace the `raise NotImplementedError` with your code")
+            break
+        except Exception as err:  # the learner's code crashed: say where
+            result = Result(name, "wrong", f"case {i} ({case.why}) raised {type(err).__name__}: {err}")
+            break
+        judge = case.judge or (lambda g, e: g == e)
+        try:
+            ok = bool(judge(got, case.expect))
+        except Exception as err:
+            ok, got = False, f"{got!r} (could not compare: {err})"
+        if not ok:
+            result = Result(name, "wrong", f"case {i} ({case.why}): expected {case.expect!r}, got {got!r}")
+            break
+    if verbose:
+        mark = {"solved": "✅", "not solved yet": "⏳", "wrong": "❌"}[result.status]
+        print(f"{mark} {result!r}")
+    return result

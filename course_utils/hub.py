@@ -1,0 +1,172 @@
+"""Resolve a real hub checkpoint name to the real model, or to the course's stand-in when offline.
+
+Order: $COURSE_OFFLINE=1 forces the stand-in; else a copy in the local Hugging Face cache; else the
+hub when it answers; else the stand-in. Every load prints one line saying which model answered.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import transformers
+
+from .env import pick_device
+from .standins import StandInError, load_standin
+
+OFFLINE_ENV = "COURSE_OFFLINE"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A real hub checkpoint the course uses, pinned to a revision, with its offline stand-in."""
+
+    name: str
+    revision: str
+    task: str
+    auto_class: str
+    standin: str
+
+
+# Revisions are the ones transformers pins for its pipeline defaults where it has one.
+CHECKPOINTS: dict[str, Checkpoint] = {
+    c.name: c
+    for c in [
+        Checkpoint("distilbert/distilbert-base-uncased-finetuned-sst-2-english", "714eb0f",
+                   "sentiment-analysis", "AutoModelForSequenceClassification", "sentiment-minilm"),
+        Checkpoint("facebook/bart-large-mnli", "d7645e1",
+                   "zero-shot-classification", "AutoModelForSequenceClassification", "nli-minilm"),
+        Checkpoint("dbmdz/bert-large-cased-finetuned-conll03-english", "4c53496",
+                   "ner", "AutoModelForTokenClassification", "ner-minilm"),
+        Checkpoint("distilbert/distilroberta-base", "fb53ab8",
+                   "fill-mask", "AutoModelForMaskedLM", "mlm-minilm"),
+        Checkpoint("distilbert/distilbert-base-cased-distilled-squad", "564e9b5",
+                   "question-answering", "AutoModelForQuestionAnswering", "qa-minilm"),
+        Checkpoint("openai-community/gpt2", "607a30d",
+                   "text-generation", "AutoModelForCausalLM", "gpt2-tiny"),
+        Checkpoint("sshleifer/distilbart-cnn-12-6", "a4f8f3e",
+                   "summarization", "AutoModelForSeq2SeqLM", "bart-tiny-summarize"),
+        Checkpoint("Helsinki-NLP/opus-mt-en-fr", "main",
+                   "translation", "AutoModelForSeq2SeqLM", "marian-tiny-en-fr"),
+    ]
+}
+TASK_ALIASES = {"text-classification": "sentiment-analysis", "token-classification": "ner"}
+DEFAULT_FOR_TASK = {c.task: c.name for c in CHECKPOINTS.values()}
+# Tasks that transformers 5 removed from pipeline(): the course loads these with Auto classes.
+REMOVED_PIPELINE_TASKS = ("question-answering", "summarization", "translation", "text2text-generation")
+
+
+@dataclass
+class Loaded:
+    """A model and tokenizer, and which model they really are."""
+
+    model: transformers.PreTrainedModel
+    tokenizer: transformers.PreTrainedTokenizerBase
+    checkpoint: Checkpoint
+    source: str  # "hub", "cache" or "stand-in"
+
+    @property
+    def label(self) -> str:
+        """One line naming the model that answers."""
+        c = self.checkpoint
+        if self.source == "stand-in":
+            return f"course stand-in '{c.standin}' (offline stand-in for {c.name})"
+        return f"{c.name}@{c.revision} ({'local cache' if self.source == 'cache' else 'Hugging Face Hub'})"
+
+
+def offline_forced() -> bool:
+    """True when $COURSE_OFFLINE=1 makes every load use the course stand-ins."""
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def find_checkpoint(name_or_task: str) -> Checkpoint:
+    """Look up a checkpoint by its hub name or by a task name (giving the task's default)."""
+    if not isinstance(name_or_task, str) or not name_or_task:
+        raise TypeError(f"expected a checkpoint name or task as a string, got {name_or_task!r}")
+    key = TASK_ALIASES.get(name_or_task, name_or_task)
+    if key in CHECKPOINTS:
+        return CHECKPOINTS[key]
+    if key in DEFAULT_FOR_TASK:
+        return CHECKPOINTS[DEFAULT_FOR_TASK[key]]
+    raise KeyError(
+        f"{name_or_task!r} is not a checkpoint or task the course knows. Known tasks: "
+        f"{', '.join(sorted(DEFAULT_FOR_TASK))}; known checkpoints: {', '.join(sorted(CHECKPOINTS))}. "
+        "To use another hub model online, call transformers' from_pretrained / pipeline directly."
+    )
+
+
+def _in_cache(c: Checkpoint) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(c.name, "config.json", revision=c.revision)
+    return isinstance(found, str)
+
+
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """True when the Hugging Face Hub answers a TCP connection (False when offline variables are set)."""
+    if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("TRANSFORMERS_OFFLINE") == "1":
+        return False
+    from huggingface_hub import constants
+
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _load_real(c: Checkpoint, local_only: bool) -> tuple:
+    auto = getattr(transformers, c.auto_class)
+    kwargs = dict(revision=c.revision, local_files_only=local_only)
+    model = auto.from_pretrained(c.name, use_safetensors=True, **kwargs)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(c.name, **kwargs)
+    return model, tokenizer
+
+
+def load_model(name_or_task: str, device: str | None = None, verbose: bool = True) -> Loaded:
+    """Load the real checkpoint if cached or reachable, else its course stand-in; print which."""
+    c = find_checkpoint(name_or_task)
+    source, reason = "stand-in", "COURSE_OFFLINE=1" if offline_forced() else ""
+    model = tokenizer = None
+    if not offline_forced():
+        for candidate, local_only in (("cache", True), ("hub", False)):
+            if candidate == "cache" and not _in_cache(c):
+                continue
+            if candidate == "hub" and not hub_reachable():
+                reason = "hub not reachable"
+                continue
+            try:
+                model, tokenizer = _load_real(c, local_only)
+                source = candidate
+                break
+            except (OSError, ValueError) as err:  # no safetensors at that revision, partial cache, …
+                reason = f"real checkpoint failed to load: {type(err).__name__}: {str(err)[:120]}"
+    if model is None:
+        try:
+            model, tokenizer = load_standin(c.standin)
+        except StandInError:
+            raise
+    loaded = Loaded(model.to(device or pick_device()).eval(), tokenizer, c, source)
+    if verbose:
+        print(f"[{c.task}] model: {loaded.label}" + (f" — {reason}" if source == "stand-in" and reason else ""))
+    return loaded
+
+
+def load_pipeline(task: str, model: str | None = None, device: str | None = None, **kwargs):
+    """transformers.pipeline(task) on the resolved real model or stand-in; prints which one answers."""
+    if task in REMOVED_PIPELINE_TASKS:
+        raise ValueError(
+            f"transformers 5 removed the {task!r} pipeline task. Load the model with "
+            f"course_utils.load_model({task!r}) and call it directly (Auto classes and generate()); "
+            "chapter 1 shows how."
+        )
+    loaded = load_model(model or task, device=device)
+    pipe = transformers.pipeline(
+        TASK_ALIASES.get(task, task), model=loaded.model, tokenizer=loaded.tokenizer,
+        device=loaded.model.device, **kwargs,
+    )
+    pipe.course_label = loaded.label
+    return pipe
