@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import transformers
 
 from .env import pick_device
-from .standins import StandInError, load_standin
+from .standins import load_standin
 
 OFFLINE_ENV = "COURSE_OFFLINE"
 
@@ -34,22 +34,40 @@ class Checkpoint:
 CHECKPOINTS: dict[str, Checkpoint] = {
     c.name: c
     for c in [
-        Checkpoint("distilbert/distilbert-base-uncased-finetuned-sst-2-english", "714eb0f",
-                   "sentiment-analysis", "AutoModelForSequenceClassification", "sentiment-minilm"),
-        Checkpoint("facebook/bart-large-mnli", "d7645e1",
-                   "zero-shot-classification", "AutoModelForSequenceClassification", "nli-minilm"),
-        Checkpoint("dbmdz/bert-large-cased-finetuned-conll03-english", "4c53496",
-                   "ner", "AutoModelForTokenClassification", "ner-minilm"),
-        Checkpoint("distilbert/distilroberta-base", "fb53ab8",
-                   "fill-mask", "AutoModelForMaskedLM", "mlm-minilm"),
-        Checkpoint("distilbert/distilbert-base-cased-distilled-squad", "564e9b5",
-                   "question-answering", "AutoModelForQuestionAnswering", "qa-minilm"),
-        Checkpoint("openai-community/gpt2", "607a30d",
-                   "text-generation", "AutoModelForCausalLM", "gpt2-tiny"),
-        Checkpoint("sshleifer/distilbart-cnn-12-6", "a4f8f3e",
-                   "summarization", "AutoModelForSeq2SeqLM", "bart-tiny-summarize"),
-        Checkpoint("Helsinki-NLP/opus-mt-en-fr", "main",
-                   "translation", "AutoModelForSeq2SeqLM", "marian-tiny-en-fr"),
+        Checkpoint(
+            "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+            "714eb0f",
+            "sentiment-analysis",
+            "AutoModelForSequenceClassification",
+            "sentiment-minilm",
+        ),
+        Checkpoint(
+            "facebook/bart-large-mnli",
+            "d7645e1",
+            "zero-shot-classification",
+            "AutoModelForSequenceClassification",
+            "nli-minilm",
+        ),
+        Checkpoint(
+            "dbmdz/bert-large-cased-finetuned-conll03-english",
+            "4c53496",
+            "ner",
+            "AutoModelForTokenClassification",
+            "ner-minilm",
+        ),
+        Checkpoint("distilbert/distilroberta-base", "fb53ab8", "fill-mask", "AutoModelForMaskedLM", "mlm-minilm"),
+        Checkpoint(
+            "distilbert/distilbert-base-cased-distilled-squad",
+            "564e9b5",
+            "question-answering",
+            "AutoModelForQuestionAnswering",
+            "qa-minilm",
+        ),
+        Checkpoint("openai-community/gpt2", "607a30d", "text-generation", "AutoModelForCausalLM", "gpt2-tiny"),
+        Checkpoint(
+            "sshleifer/distilbart-cnn-12-6", "a4f8f3e", "summarization", "AutoModelForSeq2SeqLM", "bart-tiny-summarize"
+        ),
+        Checkpoint("Helsinki-NLP/opus-mt-en-fr", "main", "translation", "AutoModelForSeq2SeqLM", "marian-tiny-en-fr"),
     ]
 }
 TASK_ALIASES = {"text-classification": "sentiment-analysis", "token-classification": "ner"}
@@ -126,32 +144,36 @@ def _load_real(c: Checkpoint, local_only: bool) -> tuple:
     return model, tokenizer
 
 
+def _try_real(c: Checkpoint, reasons: list[str]) -> tuple | None:
+    """Load the real checkpoint from the cache, then the hub; record why each way failed."""
+    for source, local_only in (("cache", True), ("hub", False)):
+        if source == "cache" and not _in_cache(c):
+            reasons.append("not in the local cache")
+            continue
+        if source == "hub" and not hub_reachable():
+            reasons.append("hub not reachable")
+            continue
+        try:
+            return (*_load_real(c, local_only), source)
+        except (OSError, ValueError) as err:  # no safetensors at that revision, partial cache, …
+            reasons.append(f"{source} copy failed to load ({type(err).__name__}: {str(err)[:100]})")
+    return None
+
+
 def load_model(name_or_task: str, device: str | None = None, verbose: bool = True) -> Loaded:
     """Load the real checkpoint if cached or reachable, else its course stand-in; print which."""
     c = find_checkpoint(name_or_task)
-    source, reason = "stand-in", "COURSE_OFFLINE=1" if offline_forced() else ""
-    model = tokenizer = None
-    if not offline_forced():
-        for candidate, local_only in (("cache", True), ("hub", False)):
-            if candidate == "cache" and not _in_cache(c):
-                continue
-            if candidate == "hub" and not hub_reachable():
-                reason = "hub not reachable"
-                continue
-            try:
-                model, tokenizer = _load_real(c, local_only)
-                source = candidate
-                break
-            except (OSError, ValueError) as err:  # no safetensors at that revision, partial cache, …
-                reason = f"real checkpoint failed to load: {type(err).__name__}: {str(err)[:120]}"
-    if model is None:
-        try:
-            model, tokenizer = load_standin(c.standin)
-        except StandInError:
-            raise
+    reasons = [f"{OFFLINE_ENV}=1"] if offline_forced() else []
+    real = None if offline_forced() else _try_real(c, reasons)
+    if real is not None:
+        model, tokenizer, source = real
+    else:
+        model, tokenizer = load_standin(c.standin)
+        source = "stand-in"
     loaded = Loaded(model.to(device or pick_device()).eval(), tokenizer, c, source)
     if verbose:
-        print(f"[{c.task}] model: {loaded.label}" + (f" — {reason}" if source == "stand-in" and reason else ""))
+        why = f" — {'; '.join(reasons)}" if source == "stand-in" else ""
+        print(f"[{c.task}] model: {loaded.label}{why}")
     return loaded
 
 
@@ -165,8 +187,11 @@ def load_pipeline(task: str, model: str | None = None, device: str | None = None
         )
     loaded = load_model(model or task, device=device)
     pipe = transformers.pipeline(
-        TASK_ALIASES.get(task, task), model=loaded.model, tokenizer=loaded.tokenizer,
-        device=loaded.model.device, **kwargs,
+        TASK_ALIASES.get(task, task),
+        model=loaded.model,
+        tokenizer=loaded.tokenizer,
+        device=loaded.model.device,
+        **kwargs,
     )
     pipe.course_label = loaded.label
     return pipe
