@@ -88,8 +88,11 @@ def report(device: torch.device | None = None) -> str:
 
 def setup(seed: int = 0) -> torch.device:
     """Quiet the libraries, seed everything, print the version report and return the device."""
+    from .plots import use_course_style
+
     quiet()
     seed_everything(seed)
+    use_course_style()
     device = pick_device()
     print(report(device))
     return device

@@ -1,0 +1,22 @@
+"""Pull the solution code out of a notebook's revealable <details><summary>Solution</summary> blocks."""
+
+import json
+import re
+from pathlib import Path
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+BLOCK = re.compile(r"<summary>\s*Solution.*?</summary>.*?```python\n(.*?)```", re.S)
+
+
+def solutions_from_notebook(name: str) -> dict:
+    """Execute every solution block of a notebook and return the functions they define, by name."""
+    cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    import numpy
+    import torch
+
+    namespace: dict = {"torch": torch, "np": numpy, "numpy": numpy}  # what the notebooks import up front
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            for code in BLOCK.findall("".join(cell["source"])):
+                exec(compile(code, f"{name}:solution", "exec"), namespace)
+    return {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_") and k not in ("torch", "np", "numpy")}
