@@ -19,4 +19,5 @@ def solutions_from_notebook(name: str) -> dict:
         if cell["cell_type"] == "markdown":
             for code in BLOCK.findall("".join(cell["source"])):
                 exec(compile(code, f"{name}:solution", "exec"), namespace)
-    return {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_") and k not in ("torch", "np", "numpy")}
+    imported = {"torch", "np", "numpy"}
+    return {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_") and k not in imported}
