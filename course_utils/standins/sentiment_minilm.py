@@ -1,0 +1,129 @@
+"""sentiment-minilm: POSITIVE/NEGATIVE classifier head on frozen MiniLM (stand-in for the SST-2 DistilBERT)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..corpora import read_jsonl
+from . import save_standin
+from ._encoder_training import (
+    Recipe,
+    Timer,
+    chunks,
+    example_rows,
+    make_batches,
+    minilm_model,
+    minilm_tokenizer,
+    model_card,
+    round_to_storage,
+    seed_all,
+    set_trainable,
+    train_top,
+)
+
+NAME = "sentiment-minilm"
+REAL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+CORPUS = "sentiment"
+ID2LABEL = {0: "NEGATIVE", 1: "POSITIVE"}
+EXAMPLES = [
+    ("This course finally made attention click for me.", "POSITIVE"),
+    ("The installer crashed twice and I lost an hour of work.", "NEGATIVE"),
+]
+MAX_LENGTH = 64
+
+
+def _loss(model, hidden: torch.Tensor, batch) -> torch.Tensor:
+    logits = model.classifier(model.dropout(model.bert.pooler(hidden)))
+    return F.cross_entropy(logits, batch.targets["label"])
+
+
+@torch.no_grad()
+def predict(model, tokenizer, texts: list[str], batch_size: int = 64) -> list[str]:
+    """Predicted label names for texts."""
+    model.eval()
+    out: list[str] = []
+    for part in chunks(texts, batch_size):
+        enc = tokenizer(part, padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt")
+        ids = model(**enc.to(model.device)).logits.argmax(-1).tolist()
+        out += [model.config.id2label[i] for i in ids]
+    return out
+
+
+def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict] | None = None) -> dict:
+    """Accuracy on rows, and the accuracy of always answering the training set's majority label."""
+    predicted = predict(model, tokenizer, [r["text"] for r in rows])
+    accuracy = sum(p == r["label"] for p, r in zip(predicted, rows)) / len(rows)
+    reference = train_rows or rows
+    labels = [r["label"] for r in reference]
+    majority = max(set(labels), key=labels.count)
+    baseline = sum(r["label"] == majority for r in rows) / len(rows)
+    return {"test_accuracy": round(accuracy, 4), "majority_baseline": round(baseline, 4), "n_test": len(rows)}
+
+
+def build(seed: int = 0) -> dict:
+    """Train the pooler and classifier on the frozen MiniLM body; save the stand-in; return held-out metrics."""
+    seed_all(seed)
+    recipe = Recipe(top_layers=0, head=["bert.pooler", "classifier"], epochs=4, lr=2e-3, batch_size=32,
+                    dtype=torch.float32)
+    train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
+    tokenizer = minilm_tokenizer()
+    label2id = {v: k for k, v in ID2LABEL.items()}
+    model = minilm_model("AutoModelForSequenceClassification", num_labels=2, id2label=ID2LABEL, label2id=label2id)
+    trained = set_trainable(model, recipe.top_layers, recipe.head)
+    with Timer() as timer:
+        enc = tokenizer([r["text"] for r in train_rows], truncation=True, max_length=MAX_LENGTH)
+        features = [
+            {"input_ids": ids, "token_type_ids": tt, "label": label2id[r["label"]]}
+            for ids, tt, r in zip(enc["input_ids"], enc["token_type_ids"], train_rows)
+        ]
+        batches = make_batches(features, recipe.batch_size, tokenizer.pad_token_id, seed)
+        recipe.losses = train_top(model, batches, recipe.top_layers, _loss, recipe.epochs, recipe.lr, seed=seed)
+    recipe.seconds = timer.seconds
+    round_to_storage(model, trained, recipe.dtype)
+    metrics = evaluate(model, tokenizer, test_rows, train_rows)
+    answers = predict(model, tokenizer, [text for text, _ in EXAMPLES])
+    meta = {
+        "name": NAME,
+        "task": "sentiment-analysis",
+        "real_checkpoint": REAL,
+        "base": "minilm",
+        "auto_class": "AutoModelForSequenceClassification",
+        "metrics": metrics,
+        "seed": seed,
+        "train_seconds": round(recipe.seconds, 1),
+        "recipe": recipe.as_meta(),
+        "data": f"data/corpora/{CORPUS}",
+    }
+    card = model_card(
+        name=NAME,
+        task="sentiment-analysis",
+        real=REAL,
+        model=model,
+        trained=trained,
+        recipe=recipe,
+        data=(
+            f"`data/corpora/{CORPUS}` (course-made, see its README): {len(train_rows)} short reviews of courses, apps,"
+            f" gadgets, food, travel and media for training, {len(test_rows)} held-out reviews whose opinion phrases"
+            " never occur in training. Labels balanced."
+        ),
+        results=[
+            ("accuracy on the held-out reviews", f"{metrics['test_accuracy']:.3f} (n = {metrics['n_test']})"),
+            ("majority-class baseline", f"{metrics['majority_baseline']:.3f}"),
+        ]
+        + example_rows(EXAMPLES, answers),
+        usage=(
+            '`course_utils.load_pipeline("sentiment-analysis")` returns this stand-in offline; labels are'
+            " NEGATIVE (0) and POSITIVE (1), as in the real checkpoint."
+        ),
+        limitations=[
+            "Trained on a few thousand templated sentences; it has never seen sarcasm, mixed opinions, negation"
+            ' of negative words ("not bad") or long texts, and it will be wrong on many real reviews.',
+            "Uncased (MiniLM's tokenizer lowercases everything), English only, at most 64 tokens.",
+            "Scores come from the course's own held-out split, not from SST-2; they are not comparable with the"
+            " real model's.",
+        ],
+        seed=seed,
+    )
+    save_standin(model, None, NAME, meta, card, trained_keys=trained, dtype=recipe.dtype)
+    return metrics
