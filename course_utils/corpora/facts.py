@@ -1,7 +1,8 @@
 """Simple factual and everyday English sentences with one word to fill in, for masked language modelling.
 
 Facts are small tables (country, capital, language), (job, workplace, what they work with), (animal, kind,
-food, home), colours of things, what objects are for, body parts, days and months, opposites and counts.
+food, home), colours of things, what objects are for, instruments and their players, what things are made
+from, body parts, days and months, opposites and counts.
 Each fact is written with several phrasings ("The capital of France is Paris.", "Paris is a city in France.");
 a row masks one slot of one sentence (`answer`, at `answer_start`). About a quarter of the (fact, phrasing)
 pairs are held out: the test split is made only of them, and every held-out fact also occurs in training
@@ -516,9 +517,9 @@ one word to mask (`answer`, starting at character `answer_start`). Used to train
   train {len(splits["train"])} rows ({n_sentences["train"]} sentences), test {len(splits["test"])} rows
   ({n_sentences["test"]} sentences). A sentence gives one row per field that may be masked.
 - Relations: {", ".join(RELATIONS)}. Each fact has three to eight phrasings.
-- Held out: for about {HELD_OUT_SHARE:.0%} of the phrasings, one (fact, phrasing) pair goes to the test
-  split; the same fact stays in training in its other phrasings. "Paris is the capital of France." (the
-  chapter-1 example) is always held out.
+- Held out: about {HELD_OUT_SHARE:.0%} of the (fact, phrasing) pairs make up the test split; every fact keeps
+  at least one other phrasing in training. "Paris is the capital of France." (the chapter-1 example) is
+  always held out.
 - Limitations: a few hundred short facts, one per sentence, some simplified (a country has one "main
   language"); answers the tokenizer splits into several pieces cannot be asked with a single mask.
 """

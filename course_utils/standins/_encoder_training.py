@@ -308,7 +308,7 @@ downloaded (offline classrooms, CI). It is **not** that model: it knows only the
 AdamW, learning rate {recipe.lr}, linear warm-up (10 %) and decay, weight decay 0.01, batch size
 {recipe.batch_size}, {recipe.epochs} epochs, gradient clipping at 1.0, seed {seed}. The frozen layers' output is
 computed once and cached, so each epoch runs only the trained part. Mean training loss per epoch: {losses}.
-Build time on a 2-core CPU: {recipe.seconds:.0f} s.
+Training time (caching the frozen layers + training) on a shared 2-core CPU: {recipe.seconds:.0f} s.
 
 ## Held-out results
 | measure | value |

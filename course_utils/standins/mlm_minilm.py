@@ -156,7 +156,8 @@ def build(seed: int = 0) -> dict:
         recipe=recipe,
         data=(
             f"`data/corpora/{CORPUS}` (course-made, see its README): simple facts (capitals and languages, jobs,"
-            " animals, colours, what objects are for, body parts, days, months, opposites, counts), each written"
+            " animals, colours, what objects are for, instruments, what things are made from, body parts, days,"
+            " months, opposites, counts), each written"
             f" in several phrasings. {len(features)} training sentences with the fact's word masked ({skipped} rows"
             f" skipped because the answer is several WordPiece tokens), plus {len(extra)} with a random word"
             " masked. Test sentences are (fact, phrasing) pairs"
@@ -179,8 +180,9 @@ def build(seed: int = 0) -> dict:
         limitations=[
             "Its word choices come from a few hundred short facts; outside them it falls back on MiniLM's"
             " pretrained features and gives generic, often odd guesses.",
-            "MiniLM was trained for sentence embeddings, not masked-word prediction, and the head was trained"
-            " only on content words; it is a demonstration of the fill-mask task, not a language model.",
+            "MiniLM was trained for sentence embeddings, not masked-word prediction, and this head saw only the"
+            " facts corpus; it is a demonstration of the fill-mask task, not a language model"
+            ' ("The man worked as a [MASK]." gets nonsense).',
             "Uncased WordPiece: answers come back lowercased, and words split into several pieces cannot be"
             " predicted with one mask.",
         ],

@@ -30,7 +30,7 @@ NAME = "qa-minilm"
 REAL = "distilbert/distilbert-base-cased-distilled-squad"
 CORPUS = "qa"
 CONTEXT = "Maria Garcia works for Siemens in Berlin. She studied physics in Madrid."
-EXAMPLES = [("Where did Maria study physics?", "madrid"), ("Which company does Maria work for?", "siemens")]
+EXAMPLES = [("Where did Maria study physics?", "Madrid"), ("Which company does Maria work for?", "Siemens")]
 MAX_LENGTH = 160
 MAX_ANSWER_TOKENS = 15
 
