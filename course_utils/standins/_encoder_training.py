@@ -228,6 +228,24 @@ def example_rows(examples: list[tuple[str, str]], answers: list[str]) -> list[tu
     return [(f"chapter-1 example: “{text}”", f"{got} (expected {want})") for (text, want), got in pairs]
 
 
+def standin_meta(
+    name: str, task: str, real: str, auto_class: str, metrics: dict, seed: int, recipe: Recipe, corpus: str
+) -> dict:
+    """The standin.json fields every MiniLM-based stand-in records."""
+    return {
+        "name": name,
+        "task": task,
+        "real_checkpoint": real,
+        "base": "minilm",
+        "auto_class": auto_class,
+        "metrics": metrics,
+        "seed": seed,
+        "train_seconds": round(recipe.seconds, 1),
+        "recipe": recipe.as_meta(),
+        "data": f"data/corpora/{corpus}",
+    }
+
+
 def parameter_counts(model: torch.nn.Module, trained: list[str]) -> dict[str, int]:
     """Total (unique) parameters and how many of them are trained and shipped."""
     params = dict(model.named_parameters())

@@ -23,6 +23,7 @@ from ._encoder_training import (
     round_to_storage,
     seed_all,
     set_trainable,
+    standin_meta,
     train_top,
 )
 
@@ -62,8 +63,7 @@ def random_word_examples(tokenizer, rows: list[dict], rng: random.Random) -> lis
     for text in sorted({r["text"] for r in rows}):
         enc = tokenizer(text, truncation=True, max_length=MAX_LENGTH)
         words = enc.word_ids()
-        single = [t for t, w in enumerate(words) if w is not None and words.count(w) == 1
-                  and enc.tokens()[t].isalpha()]
+        single = [t for t, w in enumerate(words) if w is not None and words.count(w) == 1 and enc.tokens()[t].isalpha()]
         position = rng.choice(single)
         ids, labels = list(enc["input_ids"]), [-100] * len(enc["input_ids"])
         labels[position], ids[position] = ids[position], tokenizer.mask_token_id
@@ -134,18 +134,7 @@ def build(seed: int = 0) -> dict:
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     pipe = transformers.pipeline("fill-mask", model=model, tokenizer=tokenizer, device=model.device, top_k=TOP_K)
     guesses = [p["token_str"] for p in pipe(EXAMPLE)]
-    meta = {
-        "name": NAME,
-        "task": "fill-mask",
-        "real_checkpoint": REAL,
-        "base": "minilm",
-        "auto_class": "AutoModelForMaskedLM",
-        "metrics": metrics,
-        "seed": seed,
-        "train_seconds": round(recipe.seconds, 1),
-        "recipe": recipe.as_meta(),
-        "data": f"data/corpora/{CORPUS}",
-    }
+    meta = standin_meta(NAME, "fill-mask", REAL, "AutoModelForMaskedLM", metrics, seed, recipe, CORPUS)
     m = metrics
     card = model_card(
         name=NAME,
@@ -165,8 +154,10 @@ def build(seed: int = 0) -> dict:
             " is MiniLM's own word-embedding matrix (tied, frozen); only its bias is trained."
         ),
         results=[
-            (f"top-{TOP_K} accuracy at the masked word, held-out sentences", f"{m['test_top5_accuracy']:.3f}"
-             f" (n = {m['n_test']})"),
+            (
+                f"top-{TOP_K} accuracy at the masked word, held-out sentences",
+                f"{m['test_top5_accuracy']:.3f} (n = {m['n_test']})",
+            ),
             ("top-1 accuracy", f"{m['test_top1_accuracy']:.3f}"),
             (f"baseline: the {TOP_K} most frequent training words", f"{m['unigram_top5_baseline']:.3f}"),
             (f"baseline: the {TOP_K} most frequent training answers", f"{m['frequent_answers_top5_baseline']:.3f}"),

@@ -24,6 +24,7 @@ from ._encoder_training import (
     round_to_storage,
     seed_all,
     set_trainable,
+    standin_meta,
     train_top,
 )
 
@@ -62,8 +63,9 @@ def predict_tags(model, tokenizer, sentences: list[list[str]], batch_size: int =
     model.eval()
     out = []
     for part in chunks(sentences, batch_size):
-        enc = tokenizer(part, is_split_into_words=True, truncation=True, max_length=MAX_LENGTH,
-                        padding=True, return_tensors="pt")
+        enc = tokenizer(
+            part, is_split_into_words=True, truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt"
+        )
         ids = model(**enc.to(model.device)).logits.argmax(-1).tolist()
         for b, words in enumerate(part):
             tags = ["O"] * len(words)
@@ -108,11 +110,15 @@ def build(seed: int = 0) -> dict:
     model = minilm_model("AutoModelForTokenClassification", num_labels=len(TAGS), id2label=ID2LABEL, label2id=label2id)
     trained = set_trainable(model, recipe.top_layers, recipe.head)
     with Timer() as timer:
-        enc = tokenizer([r["tokens"] for r in train_rows], is_split_into_words=True, truncation=True,
-                        max_length=MAX_LENGTH)
+        enc = tokenizer(
+            [r["tokens"] for r in train_rows], is_split_into_words=True, truncation=True, max_length=MAX_LENGTH
+        )
         features = [
-            {"input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i],
-             "labels": token_labels(enc.word_ids(i), r["tags"], label2id)}
+            {
+                "input_ids": enc["input_ids"][i],
+                "token_type_ids": enc["token_type_ids"][i],
+                "labels": token_labels(enc.word_ids(i), r["tags"], label2id),
+            }
             for i, r in enumerate(train_rows)
         ]
         batches = make_batches(features, recipe.batch_size, tokenizer.pad_token_id, seed)
@@ -120,22 +126,12 @@ def build(seed: int = 0) -> dict:
     recipe.seconds = timer.seconds
     round_to_storage(model, trained, recipe.dtype)
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
-    pipe = transformers.pipeline("ner", model=model, tokenizer=tokenizer, aggregation_strategy="simple",
-                                 device=model.device)
+    pipe = transformers.pipeline(
+        "ner", model=model, tokenizer=tokenizer, aggregation_strategy="simple", device=model.device
+    )
     found = ", ".join(f"{e['entity_group']} {e['word']}" for e in pipe(EXAMPLE))
     expected = ", ".join(f"{group} {word}" for group, word in EXPECTED)
-    meta = {
-        "name": NAME,
-        "task": "ner",
-        "real_checkpoint": REAL,
-        "base": "minilm",
-        "auto_class": "AutoModelForTokenClassification",
-        "metrics": metrics,
-        "seed": seed,
-        "train_seconds": round(recipe.seconds, 1),
-        "recipe": recipe.as_meta(),
-        "data": f"data/corpora/{CORPUS}",
-    }
+    meta = standin_meta(NAME, "ner", REAL, "AutoModelForTokenClassification", metrics, seed, recipe, CORPUS)
     m = metrics
     card = model_card(
         name=NAME,
@@ -151,8 +147,10 @@ def build(seed: int = 0) -> dict:
             " word's tag, the others its I- tag."
         ),
         results=[
-            ("entity-level F1 (seqeval), held-out sentences",
-             f"{m['test_entity_f1']:.3f} (n = {m['n_test']} sentences, {m['n_test_entities']} entities)"),
+            (
+                "entity-level F1 (seqeval), held-out sentences",
+                f"{m['test_entity_f1']:.3f} (n = {m['n_test']} sentences, {m['n_test_entities']} entities)",
+            ),
             ("baseline: every word O", f"{m['all_O_baseline_f1']:.3f}"),
             ("baseline: each word's most frequent training tag", f"{m['most_frequent_tag_baseline_f1']:.3f}"),
         ]

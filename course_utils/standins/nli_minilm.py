@@ -22,6 +22,7 @@ from ._encoder_training import (
     round_to_storage,
     seed_all,
     set_trainable,
+    standin_meta,
     train_top,
 )
 
@@ -34,9 +35,16 @@ DEFAULT_TEMPLATE = "This example is {}."
 TEMPLATES = [DEFAULT_TEMPLATE] * 3 + ["This text is about {}.", "The topic of this text is {}.", "This is about {}."]
 # Hypotheses that a topic sentence neither supports nor rules out.
 NEUTRAL = [
-    "This example is from a newspaper.", "The writer is happy.", "This happened in Europe.", "This example is true.",
-    "The author is a woman.", "This example was written last year.", "Many people read this.",
-    "This is good news.", "This example is short.", "Someone was angry about it.",
+    "This example is from a newspaper.",
+    "The writer is happy.",
+    "This happened in Europe.",
+    "This example is true.",
+    "The author is a woman.",
+    "This example was written last year.",
+    "Many people read this.",
+    "This is good news.",
+    "This example is short.",
+    "Someone was angry about it.",
 ]
 CHAPTER_LABELS = ["economy", "sports", "science"]
 EXAMPLES = [
@@ -109,8 +117,9 @@ def evaluate(model, tokenizer, rows: list[dict], seed: int = 0) -> dict:
 def build(seed: int = 0) -> dict:
     """Train the top encoder layer, pooler and classifier on NLI pairs; save the stand-in; return metrics."""
     seed_all(seed)
-    recipe = Recipe(top_layers=1, head=["bert.pooler", "classifier"], epochs=3, lr=2e-4, batch_size=32,
-                    dtype=torch.float16)
+    recipe = Recipe(
+        top_layers=1, head=["bert.pooler", "classifier"], epochs=3, lr=2e-4, batch_size=32, dtype=torch.float16
+    )
     train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
     tokenizer = minilm_tokenizer()
     label2id = {v: k for k, v in ID2LABEL.items()}
@@ -131,18 +140,9 @@ def build(seed: int = 0) -> dict:
     metrics = evaluate(model, tokenizer, test_rows, seed)
     pipe = transformers.pipeline("zero-shot-classification", model=model, tokenizer=tokenizer, device=model.device)
     answers = [pipe(text, candidate_labels=CHAPTER_LABELS)["labels"][0] for text, _ in EXAMPLES]
-    meta = {
-        "name": NAME,
-        "task": "zero-shot-classification",
-        "real_checkpoint": REAL,
-        "base": "minilm",
-        "auto_class": "AutoModelForSequenceClassification",
-        "metrics": metrics,
-        "seed": seed,
-        "train_seconds": round(recipe.seconds, 1),
-        "recipe": recipe.as_meta(),
-        "data": f"data/corpora/{CORPUS}",
-    }
+    meta = standin_meta(
+        NAME, "zero-shot-classification", REAL, "AutoModelForSequenceClassification", metrics, seed, recipe, CORPUS
+    )
     m = metrics
     card = model_card(
         name=NAME,
@@ -160,13 +160,17 @@ def build(seed: int = 0) -> dict:
             " never seen in training; two further topics (education, fashion) are never seen at all."
         ),
         results=[
-            (f"zero-shot accuracy, held-out sentences, all {m['n_labels']} topics as candidates",
-             f"{m['test_accuracy']:.3f} (n = {m['n_test']})"),
+            (
+                f"zero-shot accuracy, held-out sentences, all {m['n_labels']} topics as candidates",
+                f"{m['test_accuracy']:.3f} (n = {m['n_test']})",
+            ),
             ("chance", f"{m['chance_baseline']:.3f}"),
             ("zero-shot accuracy, right topic + 2 random candidates", f"{m['test_accuracy_3_labels']:.3f}"),
             ("chance", f"{m['chance_3_labels']:.3f}"),
-            ("zero-shot accuracy on never-trained topics (education, fashion), 12 candidates",
-             f"{m['unseen_topic_accuracy']:.3f} (n = {m['n_unseen']})"),
+            (
+                "zero-shot accuracy on never-trained topics (education, fashion), 12 candidates",
+                f"{m['unseen_topic_accuracy']:.3f} (n = {m['n_unseen']})",
+            ),
             ("chance", f"{m['unseen_topic_chance']:.3f}"),
         ]
         + example_rows(EXAMPLES, answers),

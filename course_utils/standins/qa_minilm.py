@@ -23,6 +23,7 @@ from ._encoder_training import (
     round_to_storage,
     seed_all,
     set_trainable,
+    standin_meta,
     train_top,
 )
 
@@ -37,8 +38,7 @@ MAX_ANSWER_TOKENS = 15
 
 def encode(tokenizer, questions: list[str], contexts: list[str]):
     """Tokenize (question, context) pairs as the model expects, with character offsets."""
-    return tokenizer(questions, contexts, truncation="only_second", max_length=MAX_LENGTH,
-                     return_offsets_mapping=True)
+    return tokenizer(questions, contexts, truncation="only_second", max_length=MAX_LENGTH, return_offsets_mapping=True)
 
 
 def span_positions(enc, i: int, start_char: int, end_char: int) -> tuple[int, int]:
@@ -75,8 +75,14 @@ def answer(model, tokenizer, questions: list[str], contexts: list[str], batch_si
     out = []
     for part in chunks(list(range(len(questions))), batch_size):
         enc = encode(tokenizer, [questions[i] for i in part], [contexts[i] for i in part])
-        padded = tokenizer.pad({"input_ids": enc["input_ids"], "token_type_ids": enc["token_type_ids"],
-                                "attention_mask": enc["attention_mask"]}, return_tensors="pt")
+        padded = tokenizer.pad(
+            {
+                "input_ids": enc["input_ids"],
+                "token_type_ids": enc["token_type_ids"],
+                "attention_mask": enc["attention_mask"],
+            },
+            return_tensors="pt",
+        )
         logits = model(**padded.to(model.device))
         for b, i in enumerate(part):
             allowed = torch.zeros(padded["input_ids"].shape[1], dtype=torch.bool)  # context tokens only
@@ -138,26 +144,23 @@ def build(seed: int = 0) -> dict:
         for i, row in enumerate(train_rows):
             start_char = row["answers"]["answer_start"][0]
             start, end = span_positions(enc, i, start_char, start_char + len(row["answers"]["text"][0]))
-            features.append({"input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i],
-                             "start": start, "end": end})
+            features.append(
+                {
+                    "input_ids": enc["input_ids"][i],
+                    "token_type_ids": enc["token_type_ids"][i],
+                    "start": start,
+                    "end": end,
+                }
+            )
         batches = make_batches(features, recipe.batch_size, tokenizer.pad_token_id, seed)
         recipe.losses = train_top(model, batches, recipe.top_layers, _loss, recipe.epochs, recipe.lr, seed=seed)
     recipe.seconds = timer.seconds
     round_to_storage(model, trained, recipe.dtype)
     metrics = evaluate(model, tokenizer, test_rows)
     answers = answer(model, tokenizer, [q for q, _ in EXAMPLES], [CONTEXT] * len(EXAMPLES))
-    meta = {
-        "name": NAME,
-        "task": "question-answering",
-        "real_checkpoint": REAL,
-        "base": "minilm",
-        "auto_class": "AutoModelForQuestionAnswering",
-        "metrics": metrics,
-        "seed": seed,
-        "train_seconds": round(recipe.seconds, 1),
-        "recipe": recipe.as_meta(),
-        "data": f"data/corpora/{CORPUS}",
-    }
+    meta = standin_meta(
+        NAME, "question-answering", REAL, "AutoModelForQuestionAnswering", metrics, seed, recipe, CORPUS
+    )
     m = metrics
     card = model_card(
         name=NAME,
@@ -175,8 +178,10 @@ def build(seed: int = 0) -> dict:
         results=[
             ("exact match, held-out questions", f"{m['test_exact_match']:.3f} (n = {m['n_test']})"),
             ("F1, held-out questions", f"{m['test_f1']:.3f}"),
-            ("baseline: the context's first word, exact match / F1",
-             f"{m['first_word_baseline_exact_match']:.3f} / {m['first_word_baseline_f1']:.3f}"),
+            (
+                "baseline: the context's first word, exact match / F1",
+                f"{m['first_word_baseline_exact_match']:.3f} / {m['first_word_baseline_f1']:.3f}",
+            ),
         ]
         + example_rows([(f"{q} (context: “{CONTEXT}”)", a) for q, a in EXAMPLES], answers),
         usage=(

@@ -19,6 +19,7 @@ from ._encoder_training import (
     round_to_storage,
     seed_all,
     set_trainable,
+    standin_meta,
     train_top,
 )
 
@@ -64,8 +65,9 @@ def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict] | None =
 def build(seed: int = 0) -> dict:
     """Train the pooler and classifier on the frozen MiniLM body; save the stand-in; return held-out metrics."""
     seed_all(seed)
-    recipe = Recipe(top_layers=0, head=["bert.pooler", "classifier"], epochs=4, lr=2e-3, batch_size=32,
-                    dtype=torch.float32)
+    recipe = Recipe(
+        top_layers=0, head=["bert.pooler", "classifier"], epochs=4, lr=2e-3, batch_size=32, dtype=torch.float32
+    )
     train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
     tokenizer = minilm_tokenizer()
     label2id = {v: k for k, v in ID2LABEL.items()}
@@ -83,18 +85,9 @@ def build(seed: int = 0) -> dict:
     round_to_storage(model, trained, recipe.dtype)
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     answers = predict(model, tokenizer, [text for text, _ in EXAMPLES])
-    meta = {
-        "name": NAME,
-        "task": "sentiment-analysis",
-        "real_checkpoint": REAL,
-        "base": "minilm",
-        "auto_class": "AutoModelForSequenceClassification",
-        "metrics": metrics,
-        "seed": seed,
-        "train_seconds": round(recipe.seconds, 1),
-        "recipe": recipe.as_meta(),
-        "data": f"data/corpora/{CORPUS}",
-    }
+    meta = standin_meta(
+        NAME, "sentiment-analysis", REAL, "AutoModelForSequenceClassification", metrics, seed, recipe, CORPUS
+    )
     card = model_card(
         name=NAME,
         task="sentiment-analysis",
