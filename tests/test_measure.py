@@ -1,0 +1,59 @@
+"""course_utils.measure: exponents, byte counts and timing helpers measure what they claim."""
+
+import math
+
+import pytest
+import torch
+
+from course_utils.measure import fit_exponent, human_bytes, median_seconds, peak_bytes
+
+
+def test_fit_exponent_recovers_a_power_law() -> None:
+    sizes = [256, 512, 1024, 2048]
+    assert fit_exponent(sizes, [3e-9 * n**2 for n in sizes]) == pytest.approx(2.0)
+    assert fit_exponent(sizes, [5 * n for n in sizes]) == pytest.approx(1.0)
+    assert fit_exponent([1, 2], [4, 1]) == pytest.approx(-2.0)
+
+
+@pytest.mark.parametrize(("sizes", "values", "match"), [([1], [1], "≥ 2 points"), ([1, 2], [0, 1], "> 0"),
+                                                        ([2, 2], [1, 3], "different sizes")])  # fmt: skip
+def test_fit_exponent_rejects_bad_input(sizes: list, values: list, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        fit_exponent(sizes, values)
+
+
+def test_peak_bytes_sees_a_score_matrix() -> None:
+    n = 512
+    x = torch.randn(n, 64)
+    peak = peak_bytes(lambda: x @ x.T)
+    assert peak == 4 * n * n  # one fp32 (n, n) result, nothing else
+    two = peak_bytes(lambda: torch.softmax(x @ x.T, dim=-1))
+    assert two == 2 * 4 * n * n  # scores and their softmax are alive together
+
+
+def test_peak_bytes_counts_only_new_allocations() -> None:
+    big = torch.randn(1024, 1024)  # already allocated: not counted
+    assert peak_bytes(lambda: big.sum()) < 1024
+
+
+def test_peak_bytes_rejects_bad_input() -> None:
+    with pytest.raises(TypeError, match="lambda"):
+        peak_bytes(torch.randn(3))
+    with pytest.raises(ValueError, match="'cpu' or 'cuda'"):
+        peak_bytes(lambda: None, device="meta")
+
+
+def test_median_seconds_orders_work() -> None:
+    small, large = torch.randn(64, 64), torch.randn(512, 512)
+    t_small = median_seconds(lambda: small @ small, min_run_time=0.05)
+    t_large = median_seconds(lambda: large @ large, min_run_time=0.05)
+    assert 0 < t_small < t_large
+    with pytest.raises(TypeError, match="lambda"):
+        median_seconds(3)
+
+
+def test_human_bytes() -> None:
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(1536) == "1.5 KiB"
+    assert human_bytes(4 * 65536**2) == "16.0 GiB"
+    assert math.isclose(4 * 65536**2 / 2**30, 16.0)
