@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 
 @dataclass
 class Case:
@@ -65,3 +67,50 @@ def run_cases(name: str, fn: Callable, cases: Iterable[Case], verbose: bool = Tr
         mark = {"solved": "✅", "not solved yet": "⏳", "wrong": "❌"}[result.status]
         print(f"{mark} {result!r}")
     return result
+
+
+# ------------------------------------------------------------------- tensor answers, judged in words
+
+
+def _compact(value: object) -> str:
+    """A tensor as dtype, shape and values (masks as 0/1, floats to 4 decimals); anything else as repr."""
+    if not isinstance(value, torch.Tensor):
+        return repr(value)
+    t = value.detach().cpu()
+    values = t.int().tolist() if t.dtype == torch.bool else t.double().round(decimals=4).tolist()
+    return f"a {t.dtype} tensor of shape {tuple(t.shape)}: {values}"
+
+
+class Shown:
+    """An expected answer that prints compactly in a failure message."""
+
+    def __init__(self, value: torch.Tensor) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return _compact(self.value)
+
+
+class _Answer:
+    """A learner's answer that prints compactly, followed by what the judge found wrong with it."""
+
+    def __init__(self, value: object) -> None:
+        self.value, self.problem = value, ""
+
+    def __repr__(self) -> str:
+        return _compact(self.value) + (f" — {self.problem}" if self.problem else "")
+
+
+def run_judged(
+    name: str, fn: Callable, cases: list[Case], problem: Callable[[object, torch.Tensor], str | None]
+) -> Result:
+    """run_cases for tensor answers: problem(got, expected) returns None when right, else what is wrong, in words."""
+
+    def judge(got: _Answer, expect: Shown) -> bool:
+        got.problem = problem(got.value, expect.value) or ""
+        return not got.problem
+
+    for case in cases:
+        case.judge = judge
+    wrapped = (lambda *args: _Answer(fn(*args))) if callable(fn) else fn
+    return run_cases(name, wrapped, cases)

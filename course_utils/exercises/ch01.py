@@ -92,8 +92,11 @@ def reference_group_entities(tokens: list[str], labels: list[str]) -> list[tuple
 def check_group_entities(fn: Callable) -> Result:
     """Exercise 3: BIO labels on WordPiece tokens → (type, text) entities, like aggregation_strategy='simple'."""
     inputs = [
-        (["maria", "gar", "##cia", "works", "for", "siemens"], ["B-PER", "I-PER", "I-PER", "O", "O", "B-ORG"],
-         "a two-word name with a ## piece, then an organisation"),
+        (
+            ["maria", "gar", "##cia", "works", "for", "siemens"],
+            ["B-PER", "I-PER", "I-PER", "O", "O", "B-ORG"],
+            "a two-word name with a ## piece, then an organisation",
+        ),
         (["she", "lives", "in", "berlin"], ["O", "O", "O", "B-LOC"], "one entity at the end"),
         (["ada", "alan"], ["B-PER", "B-PER"], "two B- tags in a row are two entities"),
         (["in", "new", "york"], ["O", "I-LOC", "I-LOC"], "an entity that starts with I- (no B-)"),
@@ -101,6 +104,8 @@ def check_group_entities(fn: Callable) -> Result:
         (["paris", "and", "rome"], ["B-LOC", "O", "I-LOC"], "an O ends an entity even if I- follows"),
         (["siem", "##ens", "ag"], ["B-ORG", "B-ORG", "I-ORG"], "a ## piece joins its word whatever its tag"),
     ]
-    cases = [Case((tok, lab), reference_group_entities(tok, lab), why, lambda g, x: [tuple(e) for e in g] == x)
-             for tok, lab, why in inputs]
+    cases = [
+        Case((tok, lab), reference_group_entities(tok, lab), why, lambda g, x: [tuple(e) for e in g] == x)
+        for tok, lab, why in inputs
+    ]
     return run_cases("group_entities", fn, cases)

@@ -64,15 +64,19 @@ def check_wordpiece_to_words(fn: Callable) -> Result:
     inputs = [
         (["[CLS]", "token", "##izer", "##s", "are", "fun", "[SEP]"], "special tokens around a split word"),
         (["un", "##bel", "##ie", "##va", "##bly", "long"], "a word in five pieces"),
-        (["[CLS]", "how", "old", "?", "[SEP]", "built", "in", "1887", "[SEP]", "[PAD]", "[PAD]"],
-         "a padded sentence pair"),
+        (
+            ["[CLS]", "how", "old", "?", "[SEP]", "built", "in", "1887", "[SEP]", "[PAD]", "[PAD]"],
+            "a padded sentence pair",
+        ),
         (["i", "love", "[UNK]", "!"], "[UNK] stays a word of its own"),
         (["[CLS]", "[SEP]"], "only special tokens"),
         ([], "no tokens at all"),
         (["straw", "##berry", "jam"], "a two-piece word before a whole word"),
     ]
-    cases = [Case((tokens,), reference_wordpiece_to_words(tokens), why, lambda g, e: _as_list(g) == e)
-             for tokens, why in inputs]
+    cases = [
+        Case((tokens,), reference_wordpiece_to_words(tokens), why, lambda g, e: _as_list(g) == e)
+        for tokens, why in inputs
+    ]
     return run_cases("wordpiece_to_words", fn, cases)
 
 
@@ -86,15 +90,48 @@ def reference_char_span_to_tokens(offsets: list[tuple[int, int]], start: int, en
 
 # Offsets from the MiniLM tokenizer (uncased WordPiece) for two sentences, written out so the check needs no model.
 SENTENCE_1 = "Amara repainted the lighthouse in Kestrel Bay."
-OFFSETS_1 = [(0, 0), (0, 5), (6, 9), (9, 13), (13, 15), (16, 19), (20, 30), (31, 33), (34, 36), (36, 41), (42, 45),
-             (45, 46), (0, 0)]  # [CLS] amara rep ##aint ##ed the lighthouse in ke ##strel bay . [SEP]
+OFFSETS_1 = [
+    (0, 0),
+    (0, 5),
+    (6, 9),
+    (9, 13),
+    (13, 15),
+    (16, 19),
+    (20, 30),
+    (31, 33),
+    (34, 36),
+    (36, 41),
+    (42, 45),
+    (45, 46),
+    (0, 0),
+]  # [CLS] amara rep ##aint ##ed the lighthouse in ke ##strel bay . [SEP]
 SENTENCE_2 = "Dr. Nkechi Okafor flew to Port Elmsworth on 3 May."
-OFFSETS_2 = [(0, 0), (0, 2), (2, 3), (4, 6), (6, 9), (9, 10), (11, 13), (13, 15), (15, 17), (18, 22), (23, 25),
-             (26, 30), (31, 34), (34, 40), (41, 43), (44, 45), (46, 49), (49, 50), (0, 0)]
+OFFSETS_2 = [
+    (0, 0),
+    (0, 2),
+    (2, 3),
+    (4, 6),
+    (6, 9),
+    (9, 10),
+    (11, 13),
+    (13, 15),
+    (15, 17),
+    (18, 22),
+    (23, 25),
+    (26, 30),
+    (31, 34),
+    (34, 40),
+    (41, 43),
+    (44, 45),
+    (46, 49),
+    (49, 50),
+    (0, 0),
+]
 
 
 def check_char_span_to_tokens(fn: Callable) -> Result:
     """Exercise 3: the token span of an entity given by character positions (as QA and NER labels need)."""
+
     def span(sentence: str, entity: str) -> tuple[int, int]:
         start = sentence.index(entity)
         return start, start + len(entity)
@@ -109,8 +146,15 @@ def check_char_span_to_tokens(fn: Callable) -> Result:
         (OFFSETS_2, *span(SENTENCE_2, "Port Elmsworth"), "a place right after a space"),
         (OFFSETS_2, *span(SENTENCE_2, "3"), "a one-character span"),
     ]
-    cases = [Case((offsets, s, e), reference_char_span_to_tokens(offsets, s, e), why,
-                  lambda g, x: _as_list(g) is not None and tuple(g) == x) for offsets, s, e, why in inputs]
+    cases = [
+        Case(
+            (offsets, s, e),
+            reference_char_span_to_tokens(offsets, s, e),
+            why,
+            lambda g, x: _as_list(g) is not None and tuple(g) == x,
+        )
+        for offsets, s, e, why in inputs
+    ]
     return run_cases("char_span_to_tokens", fn, cases)
 
 
@@ -140,14 +184,18 @@ def check_viterbi_segment(fn: Callable) -> Result:
     chars = {c: -8.0 for c in "abcdeghilnorstuw"}
     inputs = [
         ("hugs", chars | {"hug": -3.0, "s": -4.5, "hu": -4.0, "gs": -4.0}, "two splits of two pieces: the likelier"),
-        ("unable", chars | {"un": -3.0, "unab": -4.0, "le": -6.0, "able": -3.0},
-         "the longest first piece is not the best start"),
+        (
+            "unable",
+            chars | {"un": -3.0, "unab": -4.0, "le": -6.0, "able": -3.0},
+            "the longest first piece is not the best start",
+        ),
         ("abcd", chars | {"abcd": -20.0, "ab": -2.0, "cd": -2.0}, "fewest pieces is not always best"),
         ("the", chars | {"the": -2.0, "th": -4.0, "he": -4.0}, "the whole word is one piece"),
         ("a", chars, "a one-character word"),
         ("lower", chars | {"low": -5.0, "er": -3.0, "lo": -4.0, "wer": -4.5}, "three ways to cut, one best"),
         ("tower", chars, "only single characters are known"),
     ]
-    cases = [Case((w, lp), reference_viterbi_segment(w, lp), why, lambda g, e: _as_list(g) == e)
-             for w, lp, why in inputs]
+    cases = [
+        Case((w, lp), reference_viterbi_segment(w, lp), why, lambda g, e: _as_list(g) == e) for w, lp, why in inputs
+    ]
     return run_cases("viterbi_segment", fn, cases)

@@ -8,49 +8,7 @@ from collections.abc import Callable
 import torch
 
 from ..attention import MultiHeadAttention, causal_mask, padding_mask
-from . import Case, Result, run_cases
-
-
-def _compact(value: object) -> str:
-    """A tensor as dtype, shape and values (masks as 0/1, floats to 4 decimals); anything else as repr."""
-    if not isinstance(value, torch.Tensor):
-        return repr(value)
-    t = value.detach().cpu()
-    values = t.int().tolist() if t.dtype == torch.bool else t.double().round(decimals=4).tolist()
-    return f"a {t.dtype} tensor of shape {tuple(t.shape)}: {values}"
-
-
-class _Shown:
-    """An expected answer that prints compactly in a failure message."""
-
-    def __init__(self, value: torch.Tensor) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return _compact(self.value)
-
-
-class _Answer:
-    """A learner's answer that prints compactly, followed by what the judge found wrong with it."""
-
-    def __init__(self, value: object) -> None:
-        self.value, self.problem = value, ""
-
-    def __repr__(self) -> str:
-        return _compact(self.value) + (f" — {self.problem}" if self.problem else "")
-
-
-def _run(name: str, fn: Callable, cases: list[Case], problem: Callable[[object, torch.Tensor], str | None]) -> Result:
-    """run_cases, with answers wrapped so that a wrong one is reported with the reason problem() gives."""
-
-    def judge(got: _Answer, expect: _Shown) -> bool:
-        got.problem = problem(got.value, expect.value) or ""
-        return not got.problem
-
-    for case in cases:
-        case.judge = judge
-    wrapped = (lambda *args: _Answer(fn(*args))) if callable(fn) else fn
-    return run_cases(name, wrapped, cases)
+from . import Case, Result, Shown, run_cases, run_judged
 
 
 def _mask_problem(got: object, expect: torch.Tensor) -> str | None:
@@ -85,8 +43,8 @@ def check_decoder_mask(fn: Callable) -> Result:
         (t([[1]]), "a single token"),
         (t([[True, True, False]]), "a boolean attention_mask"),
     ]
-    cases = [Case((mask,), _Shown(reference_decoder_mask(mask)), why) for mask, why in inputs]
-    return _run("decoder_mask", fn, cases, _mask_problem)
+    cases = [Case((mask,), Shown(reference_decoder_mask(mask)), why) for mask, why in inputs]
+    return run_judged("decoder_mask", fn, cases, _mask_problem)
 
 
 def reference_attention_head(
@@ -127,10 +85,10 @@ def check_attention_head(fn: Callable) -> Result:
         (rand(1, 4), rand(4, 2), rand(4, 2), rand(4, 2), None, "a single token attends only to itself"),
     ]
     cases = [
-        Case((x, wq, wk, wv, m), _Shown(reference_attention_head(x, wq, wk, wv, m)), why)
+        Case((x, wq, wk, wv, m), Shown(reference_attention_head(x, wq, wk, wv, m)), why)
         for x, wq, wk, wv, m, why in inputs
     ]
-    return _run("attention_head", fn, cases, _output_problem)
+    return run_judged("attention_head", fn, cases, _output_problem)
 
 
 def reference_mha_param_count(d_model: int, n_heads: int, bias: bool = True) -> int:
