@@ -11,6 +11,7 @@ the caching allocator's statistics, on CPU from the profiler's allocation events
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -102,3 +103,24 @@ def human_bytes(n_bytes: float) -> str:
             return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
         n_bytes /= 1024
     raise AssertionError("unreachable")
+
+
+def attention_sweep(
+    attend: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], object],
+    sizes: Sequence[int],
+    d: int = 64,
+    device: torch.device | str | None = None,
+    min_run_time: float = 0.2,
+    seed: int = 0,
+) -> list[dict]:
+    """For each n: median seconds and peak bytes of attend(q, k, v) on random (n, d) fp32 inputs."""
+    if not sizes or any(not isinstance(n, int) or n < 1 for n in sizes):
+        raise ValueError(f"sizes must be a non-empty list of positive ints, got {sizes!r}")
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    for n in sizes:
+        q, k, v = (torch.randn(n, d, generator=generator).to(device) for _ in range(3))
+        run = functools.partial(attend, q, k, v)
+        seconds = median_seconds(run, min_run_time=min_run_time)
+        rows.append({"n": n, "seconds": seconds, "peak_bytes": peak_bytes(run, device)})
+    return rows

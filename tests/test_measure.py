@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from course_utils.measure import fit_exponent, human_bytes, median_seconds, peak_bytes
+from course_utils.measure import attention_sweep, fit_exponent, human_bytes, median_seconds, peak_bytes
 
 
 def test_fit_exponent_recovers_a_power_law() -> None:
@@ -57,3 +57,19 @@ def test_human_bytes() -> None:
     assert human_bytes(1536) == "1.5 KiB"
     assert human_bytes(4 * 65536**2) == "16.0 GiB"
     assert math.isclose(4 * 65536**2 / 2**30, 16.0)
+
+
+def test_attention_sweep_rows() -> None:
+    calls = []
+
+    def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        calls.append(q.shape)
+        return torch.softmax(q @ k.T, dim=-1) @ v
+
+    rows = attention_sweep(attend, [64, 128], d=8, min_run_time=0.01)
+    assert [r["n"] for r in rows] == [64, 128]
+    assert all(r["seconds"] > 0 for r in rows)
+    assert rows[1]["peak_bytes"] >= 2 * 4 * 128 * 128  # scores + softmax of the larger size
+    assert set(calls) == {torch.Size([64, 8]), torch.Size([128, 8])}
+    with pytest.raises(ValueError, match="positive ints"):
+        attention_sweep(attend, [0])
