@@ -18,13 +18,14 @@ from .attention import _check_qkv, _shape, scaled_dot_product_attention
 # --------------------------------------------------------------------------------------- checks
 
 
-def _check_window(n: int, window: int) -> None:
+def check_window(window: int, n: int | None = None) -> None:
+    """Raise a ValueError saying what to do unless window is even, ≥ 2 and (given n) narrower than 2n."""
     if not isinstance(window, int) or isinstance(window, bool) or window < 2 or window % 2:
         hint = f"; use {window + 1} or {window - 1}" if isinstance(window, int) and window > 2 and window % 2 else ""
         raise ValueError(
             f"window must be a positive even int (w/2 keys on each side, w + 1 in all), got {window!r}{hint}"
         )
-    if window >= 2 * n:
+    if n is not None and window >= 2 * n:
         raise ValueError(
             f"window {window} is wider than the whole sequence (n = {n}): every query would see every key, "
             f"which is plain full attention. Use window < 2n (≤ {2 * (n - 1)}) or call full attention instead"
@@ -47,7 +48,7 @@ def band_mask(n: int, window: int, device: torch.device | str | None = None) -> 
     """Dense boolean (n, n) mask, True where |i − j| ≤ window/2 (the reference the banded code must match)."""
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"band_mask needs a positive int length n, got {n!r}")
-    _check_window(n, window)
+    check_window(window, n)
     pos = torch.arange(n, device=device)
     return (pos[:, None] - pos[None, :]).abs() <= window // 2
 
@@ -89,7 +90,7 @@ def banded_scores(q: torch.Tensor, k: torch.Tensor, window: int) -> torch.Tensor
     n = q.shape[-2]
     if k.shape[-2] != n:
         raise ValueError(f"sliding-window attention is self-attention: q has {n} positions, k has {k.shape[-2]}")
-    _check_window(n, window)
+    check_window(window, n)
     scores = (q.unsqueeze(-2) @ band_keys(k, window).transpose(-1, -2)).squeeze(-2)  # (…, n, w + 1)
     scores = scores / math.sqrt(q.shape[-1])
     return scores.masked_fill(~band_valid(n, window, q.device), float("-inf"))

@@ -73,3 +73,9 @@ def test_attention_sweep_rows() -> None:
     assert set(calls) == {torch.Size([64, 8]), torch.Size([128, 8])}
     with pytest.raises(ValueError, match="positive ints"):
         attention_sweep(attend, [0])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_peak_bytes_on_cuda_counts_a_temporary() -> None:
+    peak = peak_bytes(lambda: torch.empty(2**20, device="cuda").add_(1), device="cuda")  # 4 MiB, freed on return
+    assert 2**22 <= peak < 2**24

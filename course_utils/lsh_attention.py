@@ -1,0 +1,421 @@
+"""Reformer-style LSH attention, built from scratch in chapter 7 (efficient attention).
+
+The idea (Kitaev et al. 2020, "Reformer: The Efficient Transformer"): with shared queries and keys (one
+projection qk), a query's largest scores are with the keys that point the same way. A random-rotation hash
+sends vectors with similar directions to the same bucket with high probability, so we sort the sequence by
+bucket, cut it into chunks, and let each chunk attend only to itself and the chunk before it: about
+n · 2·chunk_len scores instead of n². Several hashing rounds lower the chance that a close pair is split;
+their outputs are mixed by how much attention mass each round found.
+
+Conventions as in course_utils.attention: inputs are (..., n, d), every reshape carries its shape, and
+every public function checks its inputs and says what to fix. Also here: a recall/error table and an
+explorer widget for the notebook, and a tiny transformers ReformerModel that reads 4096 tokens on a CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from IPython.display import display
+
+from .env import is_interactive
+
+if TYPE_CHECKING:
+    from transformers import ReformerConfig
+
+SELF_SCORE = -1e5  # a query's score with its own key: finite, so it still wins when it sees no other key
+
+# --------------------------------------------------------------------------------------- checks
+
+
+def _shape(t: torch.Tensor) -> str:
+    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+
+
+def _check_n_buckets(n_buckets: int) -> None:
+    if not isinstance(n_buckets, int) or n_buckets < 2 or n_buckets % 2:
+        fix = n_buckets + 1 if isinstance(n_buckets, int) and n_buckets > 2 else 2
+        raise ValueError(
+            f"n_buckets must be even and >= 2 (hash = argmax over [xR; -xR] gives 2·(n_buckets/2) buckets); "
+            f"got {n_buckets!r}, use {fix}"
+        )
+
+
+def _check_n_rounds(n_rounds: int) -> None:
+    if not isinstance(n_rounds, int) or n_rounds < 1:
+        raise ValueError(f"n_rounds (hashing rounds) must be an int >= 1, got {n_rounds!r}; use 1 for a single hash")
+
+
+def _check_rotations(
+    rotations: torch.Tensor, d: int, n_buckets: int | None = None, n_rounds: int | None = None
+) -> None:
+    ok = isinstance(rotations, torch.Tensor) and rotations.ndim == 3 and rotations.shape[1] == d
+    ok = ok and (n_rounds is None or rotations.shape[0] == n_rounds)
+    ok = ok and (n_buckets is None or rotations.shape[2] == n_buckets // 2)
+    if not ok:
+        want = f"({n_rounds or 'n_rounds'}, {d}, {n_buckets // 2 if n_buckets else 'n_buckets // 2'})"
+        got = _shape(rotations) if isinstance(rotations, torch.Tensor) else type(rotations).__name__
+        raise ValueError(
+            f"rotations must have shape (n_rounds, d, n_buckets // 2) = {want}, got {got}; "
+            f"make them with random_rotations(d={d}, n_buckets, n_rounds)"
+        )
+
+
+def _check_qk_v(qk: torch.Tensor, v: torch.Tensor) -> None:
+    for name, t in (("qk", qk), ("v", v)):
+        if not isinstance(t, torch.Tensor) or t.ndim < 2 or not t.is_floating_point():
+            got = f"{_shape(t)} {t.dtype}" if isinstance(t, torch.Tensor) else type(t).__name__
+            raise ValueError(f"{name} must be a floating-point tensor of shape (..., n, d), got {got}")
+    if qk.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            f"qk and v have different lengths: qk is {_shape(qk)} (n={qk.shape[-2]}) but v is {_shape(v)} "
+            f"(n={v.shape[-2]}); every position needs one query/key and one value"
+        )
+    if qk.shape[:-2] != v.shape[:-2]:
+        raise ValueError(f"qk {_shape(qk)} and v {_shape(v)} must have the same leading (batch, head) dims")
+
+
+def _check_chunk_len(n: int, chunk_len: int) -> None:
+    if not isinstance(chunk_len, int) or chunk_len < 1:
+        raise ValueError(f"chunk_len must be an int >= 1, got {chunk_len!r}; Reformer uses 64")
+    if n % chunk_len:
+        divisors = [c for c in range(1, n + 1) if n % c == 0]
+        below = max(c for c in divisors if c <= chunk_len)
+        above = min((c for c in divisors if c >= chunk_len), default=n)
+        padded = -(-n // chunk_len) * chunk_len
+        raise ValueError(
+            f"sequence length n={n} is not divisible by chunk_len={chunk_len!r}: the sorted sequence is cut into "
+            f"equal chunks. Use a divisor of {n} (e.g. {below} or {above}) or pad the sequence to {padded}"
+        )
+
+
+# ------------------------------------------------------------------------------------- hashing
+
+
+def random_rotations(
+    d: int, n_buckets: int, n_rounds: int, seed: int | None = None, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Gaussian random projections (n_rounds, d, n_buckets // 2), one matrix R per hashing round."""
+    if not isinstance(d, int) or d < 1:
+        raise ValueError(f"d (the size of each vector) must be an int >= 1, got {d!r}")
+    _check_n_buckets(n_buckets)
+    _check_n_rounds(n_rounds)
+    if seed is not None and generator is not None:
+        raise ValueError("pass either seed or generator to random_rotations, not both")
+    if seed is not None:
+        generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n_rounds, d, n_buckets // 2, generator=generator)
+
+
+def lsh_buckets(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
+    """Bucket ids (n_rounds, ..., n) of x (..., n, d): argmax over [xR; −xR], one R per round."""
+    if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
+        got = f"{_shape(x)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a floating-point tensor of shape (..., n, d), got {got}")
+    _check_rotations(rotations, x.shape[-1])
+    # No need to normalise x: scaling x by c > 0 scales xR by c and leaves the argmax alone, so only the
+    # direction of x decides its bucket (the hash is an angular one).
+    rotated = torch.einsum("...nd,rdh->r...nh", x, rotations.to(x))  # (R, ..., n, n_buckets/2)
+    return torch.cat([rotated, -rotated], dim=-1).argmax(dim=-1)  # (R, ..., n)
+
+
+def sort_and_unsort(buckets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stable sort along the last axis by (bucket, position): (perm, inverse) with x[perm][inverse] == x."""
+    if not isinstance(buckets, torch.Tensor) or buckets.is_floating_point() or buckets.ndim < 1:
+        raise ValueError("buckets must be an integer tensor (..., n) of bucket ids, e.g. from lsh_buckets")
+    n = buckets.shape[-1]
+    positions = torch.arange(n, device=buckets.device)
+    perm = torch.argsort(buckets * n + positions, dim=-1)  # one key per position: within a bucket, keep order
+    inverse = torch.argsort(perm, dim=-1)  # where each original position went
+    return perm, inverse
+
+
+def _take(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Rows of x (..., n, e) in the order index (..., n); leading dims broadcast."""
+    return torch.take_along_dim(x, index[..., None], dim=-2)
+
+
+def _with_previous_chunk(t: torch.Tensor) -> torch.Tensor:
+    """(R, B, C, L, ...) → (R, B, C, 2L, ...): each chunk followed by the one before it (chunk 0 wraps around)."""
+    if t.shape[2] == 1:  # a single chunk is its own "previous" chunk: keep it once, not twice
+        return t
+    return torch.cat([t, t.roll(1, dims=2)], dim=3)
+
+
+# ----------------------------------------------------------------------------------- attention
+
+
+@dataclass
+class LSHDetails:
+    """What lsh_attention did, for plots and recall measurements (unbatched (n, d) input only)."""
+
+    buckets: torch.Tensor  # (n_rounds, n) bucket id of each position in each round
+    perms: torch.Tensor  # (n_rounds, n) positions in sorted (bucket, position) order
+    attended: torch.Tensor  # (n, n) bool: key j was visible to query i in at least one round (diagonal: always)
+
+
+def lsh_attention(
+    qk: torch.Tensor,
+    v: torch.Tensor,
+    n_buckets: int,
+    n_rounds: int,
+    chunk_len: int,
+    seed: int | None = None,
+    rotations: torch.Tensor | None = None,
+    return_details: bool = False,
+    same_bucket_only: bool = True,
+) -> torch.Tensor | tuple[torch.Tensor, LSHDetails]:
+    """Shared-QK LSH attention (Reformer): qk (..., n, d), v (..., n, d_v) → (..., n, d_v) [, LSHDetails]."""
+    _check_qk_v(qk, v)
+    _check_n_buckets(n_buckets)
+    _check_n_rounds(n_rounds)
+    *batch, n, d = qk.shape
+    _check_chunk_len(n, chunk_len)
+    if rotations is None:
+        rotations = random_rotations(d, n_buckets, n_rounds, seed=seed)
+    _check_rotations(rotations, d, n_buckets, n_rounds)
+    if return_details and batch:
+        raise ValueError(
+            f"return_details=True needs one unbatched sequence qk (n, d), got {_shape(qk)}; pass qk[0, 0] and v[0, 0]"
+        )
+    R, C, L = n_rounds, n // chunk_len, chunk_len
+    qk3 = qk.reshape(-1, n, d)  # (B, n, d): all leading dims flattened into one batch axis
+    v3 = v.reshape(-1, n, v.shape[-1])  # (B, n, d_v)
+    B = qk3.shape[0]
+    keys = F.normalize(qk3, dim=-1)  # keys are unit vectors: a key cannot win just by being long
+
+    buckets = lsh_buckets(qk3, rotations)  # (R, B, n)
+    perm, inverse = sort_and_unsort(buckets)  # (R, B, n) each
+
+    def sorted_chunks(t: torch.Tensor) -> torch.Tensor:  # (B, n, e) → (R, B, C, L, e), each round's sorted order
+        return _take(t[None], perm).reshape(R, B, C, L, t.shape[-1])
+
+    q = sorted_chunks(qk3)  # (R, B, C, L, d)
+    k = _with_previous_chunk(sorted_chunks(keys))  # (R, B, C, 2L, d); (R, B, 1, L, d) if only one chunk
+    val = _with_previous_chunk(sorted_chunks(v3))  # (R, B, C, 2L, d_v)
+    q_pos = perm.reshape(R, B, C, L)  # original position of each sorted query
+    k_pos = _with_previous_chunk(q_pos)  # (R, B, C, 2L)
+    q_bucket = torch.take_along_dim(buckets, perm, dim=-1).reshape(R, B, C, L)
+    k_bucket = _with_previous_chunk(q_bucket)  # (R, B, C, 2L)
+
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d)  # (R, B, C, L, 2L)
+    # With one chunk and same_bucket_only=False every query sees every key: exactly shared_qk_attention.
+    # The bucket mask (Reformer's choice) hides the keys of other buckets, even ones inside the window.
+    if same_bucket_only:
+        scores = scores.masked_fill(q_bucket[..., :, None] != k_bucket[..., None, :], float("-inf"))
+    scores = scores.masked_fill(q_pos[..., :, None] == k_pos[..., None, :], SELF_SCORE)  # finite: never all -inf
+    lse = scores.logsumexp(dim=-1, keepdim=True)  # (R, B, C, L, 1): log of the attention mass this round found
+    out = torch.exp(scores - lse) @ val  # (R, B, C, L, d_v)
+
+    out = _take(out.reshape(R, B, n, -1), inverse)  # (R, B, n, d_v) back in original order
+    lse = _take(lse.reshape(R, B, n, 1), inverse)  # (R, B, n, 1)
+    round_weights = torch.softmax(lse, dim=0)  # exp(lse_r − logsumexp_r lse_r): rounds that found more mass count more
+    out = (round_weights * out).sum(dim=0).reshape(*batch, n, -1)  # (..., n, d_v)
+    if not return_details:
+        return out
+
+    allowed = torch.isfinite(scores)[:, 0]  # (R, C, L, 2L): in the window (and bucket); self is always there
+    attended = torch.zeros(n, n, dtype=torch.bool, device=qk.device)
+    queries = q_pos[:, 0, :, :, None].expand_as(allowed)  # (R, C, L, 2L): who is asking ...
+    seen = k_pos[:, 0, :, None, :].expand_as(allowed)  # ... and whom they may see
+    attended[queries[allowed], seen[allowed]] = True
+    return out, LSHDetails(buckets=buckets[:, 0], perms=perm[:, 0], attended=attended)
+
+
+def shared_qk_attention(qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Full (n × n) shared-QK attention with lsh_attention's rules: the reference it approximates."""
+    _check_qk_v(qk, v)
+    n, d = qk.shape[-2:]
+    keys = F.normalize(qk, dim=-1)
+    scores = qk @ keys.transpose(-2, -1) / math.sqrt(d)  # (..., n, n)
+    itself = torch.eye(n, dtype=torch.bool, device=qk.device)
+    scores = scores.masked_fill(itself, SELF_SCORE)  # attend to yourself only if there is nothing else
+    return torch.softmax(scores, dim=-1) @ v  # (..., n, d_v)
+
+
+# ------------------------------------------------------------------------------ measurements
+
+
+def clustered_data(n: int, d: int, n_clusters: int, noise: float = 0.1, seed: int = 0) -> torch.Tensor:
+    """(n, d) points = random unit centre + noise·N(0, 1) per coordinate, in shuffled positions."""
+    if n < 1 or d < 1 or not 1 <= n_clusters <= n:
+        raise ValueError(f"clustered_data needs n >= 1, d >= 1 and 1 <= n_clusters <= n, got {n}, {d}, {n_clusters}")
+    g = torch.Generator().manual_seed(seed)
+    centres = F.normalize(torch.randn(n_clusters, d, generator=g), dim=-1)  # (K, d) random directions
+    cluster = torch.arange(n) % n_clusters  # equal-sized clusters ...
+    cluster = cluster[torch.randperm(n, generator=g)]  # ... at random positions: neighbours are not adjacent
+    return centres[cluster] + noise * torch.randn(n, d, generator=g)
+
+
+def topk_recall(qk: torch.Tensor, attended: torch.Tensor, k: int = 8) -> float:
+    """Mean fraction of each query's true top-k keys (full shared-QK score, itself excluded) inside attended."""
+    if qk.ndim != 2:
+        raise ValueError(f"topk_recall needs one sequence qk (n, d), got {_shape(qk)}")
+    n = qk.shape[0]
+    if attended.shape != (n, n) or attended.dtype != torch.bool:
+        raise ValueError(f"attended must be a bool (n, n) = ({n}, {n}) mask, got {_shape(attended)} {attended.dtype}")
+    if not 1 <= k <= n - 1:
+        raise ValueError(f"k must be between 1 and n - 1 = {n - 1} (a query's own key does not count), got {k}")
+    scores = qk @ F.normalize(qk, dim=-1).T  # (n, n); the 1/√d scale does not change the ranking
+    scores.fill_diagonal_(float("-inf"))  # a query is not its own neighbour
+    top = scores.topk(k, dim=-1).indices  # (n, k)
+    return attended.gather(1, top).float().mean().item()
+
+
+def recall_table(
+    qk: torch.Tensor,
+    rounds: tuple[int, ...] = (1, 2, 4, 8),
+    buckets: tuple[int, ...] = (4, 8, 16, 32),
+    chunk_len: int = 64,
+    k: int = 8,
+    seeds: tuple[int, ...] = (0, 1, 2),
+) -> list[dict]:
+    """Rows {n_rounds, n_buckets, recall, max_abs_error}: top-k recall and error vs full attention, mean over seeds."""
+    if qk.ndim != 2:
+        raise ValueError(f"recall_table needs one sequence qk (n, d), got {_shape(qk)}")
+    n, d = qk.shape
+    v = torch.randn(n, d, generator=torch.Generator().manual_seed(0)).to(qk)  # any values will do
+    reference = shared_qk_attention(qk, v)
+    rows = []
+    for n_rounds in rounds:
+        for n_buckets in buckets:
+            recalls, errors = [], []
+            for seed in seeds:
+                # The first n_rounds of the same max(rounds) rotations: more rounds only ever add hashes.
+                rotations = random_rotations(d, n_buckets, max(rounds), seed=seed)[:n_rounds]
+                out, details = lsh_attention(
+                    qk, v, n_buckets, n_rounds, chunk_len, rotations=rotations, return_details=True
+                )
+                recalls.append(topk_recall(qk, details.attended, k))
+                errors.append((out - reference).abs().max().item())
+            rows.append(
+                {
+                    "n_rounds": n_rounds,
+                    "n_buckets": n_buckets,
+                    "recall": sum(recalls) / len(recalls),
+                    "max_abs_error": sum(errors) / len(errors),
+                }
+            )
+    return rows
+
+
+# ------------------------------------------------------------------------------------ explorer
+
+
+def _draw_buckets(qk: torch.Tensor, n_rounds: int, n_buckets: int, chunk_len: int, seed: int) -> None:
+    v = torch.zeros(qk.shape[0], 1)  # the values do not matter for the picture
+    _, details = lsh_attention(qk, v, n_buckets, n_rounds, chunk_len, seed=seed, return_details=True)
+    recall = topk_recall(qk, details.attended, k=8)
+    bucket, perm = details.buckets[0], details.perms[0]
+    centred = qk - qk.mean(dim=0)
+    xy = centred @ torch.linalg.svd(centred, full_matrices=False).Vh[:2].T  # (n, 2): first two PCA directions
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    by_bucket = {"cmap": "turbo", "vmin": 0, "vmax": n_buckets - 1, "s": 8}  # the same colour per bucket in both
+    left.scatter(xy[:, 0], xy[:, 1], c=bucket, **by_bucket)
+    left.set(title="qk, coloured by bucket (round 0)", xlabel="PCA direction 1", ylabel="PCA direction 2")
+    n = qk.shape[0]
+    right.scatter(torch.arange(n), bucket, color="lightgrey", s=4, label="original order")
+    right.scatter(torch.arange(n), bucket[perm], c=bucket[perm], **by_bucket, label="sorted by (bucket, position)")
+    for boundary in range(chunk_len, n, chunk_len):
+        right.axvline(boundary - 0.5, color="black", linewidth=0.5, linestyle="--")
+    right.set(title=f"bucket vs position (round 0); dashed: chunks of {chunk_len}", xlabel="position", ylabel="bucket")
+    right.legend(loc="upper left", fontsize=8)
+    fig.suptitle(f"LSH with {n_rounds} round(s) × {n_buckets} buckets: recall@8 = {recall:.2f}")
+    plt.show()
+    plt.close(fig)
+
+
+def lsh_explorer(
+    qk: torch.Tensor, default_rounds: int = 2, default_buckets: int = 8, chunk_len: int = 64, seed: int = 0
+) -> None:
+    """Draw the buckets of qk (n, d) for the defaults now; in a live session add rounds/buckets sliders."""
+    if qk.ndim != 2 or qk.shape[0] < 9:
+        raise ValueError(f"lsh_explorer needs one sequence qk (n, d) with n > 8 for recall@8, got {_shape(qk)}")
+    qk = qk.detach().float().cpu()
+    print(f"Static view: {default_rounds} round(s), {default_buckets} buckets, chunk_len {chunk_len}")
+    _draw_buckets(qk, default_rounds, default_buckets, chunk_len, seed)
+    if not is_interactive():
+        return
+    import ipywidgets as widgets
+
+    rounds = widgets.IntSlider(value=default_rounds, min=1, max=8, description="rounds", continuous_update=False)
+    buckets = widgets.SelectionSlider(
+        options=sorted({2, 4, 8, 16, 32, 64, default_buckets}), value=default_buckets, description="buckets",
+        continuous_update=False,
+    )  # fmt: skip
+    out = widgets.Output()
+
+    def redraw(_: object = None) -> None:
+        out.clear_output(wait=True)
+        with out:
+            _draw_buckets(qk, rounds.value, buckets.value, chunk_len, seed)
+
+    rounds.observe(redraw, names="value")
+    buckets.observe(redraw, names="value")
+    display(widgets.VBox([widgets.HBox([rounds, buckets]), out]))
+
+
+# ------------------------------------------------------------------------- a tiny real Reformer
+
+
+def tiny_reformer_config(
+    seq_len: int = 4096, hidden_size: int = 64, n_heads: int = 2, num_hashes: int = 2, num_buckets: int | None = None
+) -> ReformerConfig:
+    """A small transformers ReformerConfig (local, lsh, local, lsh layers) for sequences of exactly seq_len."""
+    from transformers import ReformerConfig
+
+    chunk = 64
+    if not isinstance(seq_len, int) or seq_len < chunk or seq_len % chunk:
+        fix = max(chunk, -(-seq_len // chunk) * chunk) if isinstance(seq_len, int) else 4096
+        raise ValueError(f"seq_len must be a multiple of the chunk length {chunk}, got {seq_len!r}; use {fix}")
+    if hidden_size % n_heads:
+        raise ValueError(f"hidden_size={hidden_size} must be divisible by n_heads={n_heads}; use e.g. 64 with 2 heads")
+    rows = max(r for r in range(1, math.isqrt(seq_len) + 1) if seq_len % r == 0)  # axial grid rows × cols = seq_len
+    if num_buckets is None:  # the paper's rule: about 2·seq_len / chunk_len buckets, a power of two
+        num_buckets = 1 << ((2 * seq_len // chunk).bit_length() - 1)
+    return ReformerConfig(
+        attn_layers=["local", "lsh", "local", "lsh"],
+        hidden_size=hidden_size,
+        num_attention_heads=n_heads,
+        attention_head_size=hidden_size // n_heads,
+        feed_forward_size=2 * hidden_size,
+        axial_pos_shape=(rows, seq_len // rows),  # product must equal seq_len
+        axial_pos_embds_dim=(hidden_size // 4, hidden_size - hidden_size // 4),  # must sum to hidden_size
+        max_position_embeddings=seq_len,
+        lsh_attn_chunk_length=chunk,
+        local_attn_chunk_length=chunk,
+        num_hashes=num_hashes,
+        num_buckets=num_buckets,
+        is_decoder=False,
+        hidden_dropout_prob=0.0,
+        local_attention_probs_dropout_prob=0.0,
+        lsh_attention_probs_dropout_prob=0.0,
+    )
+
+
+def run_tiny_reformer(seq_len: int = 4096, seed: int = 0) -> dict:
+    """Random-init ReformerModel on one random (1, seq_len) input: {seq_len, hidden_shape, seconds, params}."""
+    from transformers import ReformerModel
+
+    config = tiny_reformer_config(seq_len)
+    with torch.random.fork_rng(devices=[]):  # seeded here without moving the caller's random state
+        torch.manual_seed(seed)
+        model = ReformerModel(config).eval()  # eval: no dropout, and no reversible-backprop training path
+        input_ids = torch.randint(1, config.vocab_size, (1, seq_len))  # skip id 0, the padding token
+        start = time.perf_counter()
+        with torch.no_grad():
+            hidden = model(input_ids=input_ids).last_hidden_state  # (1, seq_len, 2·hidden): two reversible streams
+        seconds = time.perf_counter() - start
+    return {
+        "seq_len": seq_len,
+        "hidden_shape": tuple(hidden.shape),
+        "seconds": seconds,
+        "params": sum(p.numel() for p in model.parameters()),
+    }
