@@ -50,13 +50,12 @@ def _cpu_peak_bytes(fn: Callable[[], object]) -> int:
 
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         fn()
-    changes = []  # (time, bytes): allocations are charged to the op that made them, frees to "[memory]" events
-    for event in prof.events():
-        amount = event.cpu_memory_usage if event.name == "[memory]" else event.self_cpu_memory_usage
-        if amount:
-            changes.append((event.time_range.start, amount))
+    # Every allocation (+bytes) and free (−bytes) is a "[memory]" instant event; replay them in time order.
+    changes = sorted(
+        (e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"
+    )
     current = peak = 0
-    for _, amount in sorted(changes):
+    for _, amount in changes:
         current += amount
         peak = max(peak, current)
     return peak

@@ -9,6 +9,7 @@ meaning as Longformer's `attention_window`. The banded implementation stores sco
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -73,6 +74,16 @@ def band_keys(x: torch.Tensor, window: int) -> torch.Tensor:
     return padded.unfold(-2, window + 1, 1).transpose(-1, -2)  # (…, n, w + 1, d), a view: no copy
 
 
+def _per_sequence(op: Callable[..., torch.Tensor], *tensors: torch.Tensor) -> torch.Tensor:
+    """Apply op to one (n, ·) sequence at a time: a batched matmul over the strided band views would copy them."""
+    lead = torch.broadcast_shapes(*(t.shape[:-2] for t in tensors))
+    if not lead:
+        return op(*tensors)
+    flat = [t.expand(*lead, *t.shape[-2:]).reshape(-1, *t.shape[-2:]) for t in tensors]  # (B·H·…, n, ·) each
+    out = torch.stack([op(*parts) for parts in zip(*flat)])
+    return out.reshape(*lead, *out.shape[-2:])
+
+
 def band_positions(n: int, window: int, device: torch.device | str | None = None) -> torch.Tensor:
     """(n, w + 1) key position of each band slot: row i, slot t holds key i − w/2 + t (may fall outside 0 … n−1)."""
     return torch.arange(n, device=device)[:, None] - window // 2 + torch.arange(window + 1, device=device)
@@ -91,8 +102,11 @@ def banded_scores(q: torch.Tensor, k: torch.Tensor, window: int) -> torch.Tensor
     if k.shape[-2] != n:
         raise ValueError(f"sliding-window attention is self-attention: q has {n} positions, k has {k.shape[-2]}")
     check_window(window, n)
-    scores = (q.unsqueeze(-2) @ band_keys(k, window).transpose(-1, -2)).squeeze(-2)  # (…, n, w + 1)
-    scores = scores / math.sqrt(q.shape[-1])
+
+    def one_sequence(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:  # (n, d), (n, d) → (n, w + 1)
+        return (q.unsqueeze(-2) @ band_keys(k, window).transpose(-1, -2)).squeeze(-2)
+
+    scores = _per_sequence(one_sequence, q, k) / math.sqrt(q.shape[-1])  # (…, n, w + 1)
     return scores.masked_fill(~band_valid(n, window, q.device), float("-inf"))
 
 
@@ -102,8 +116,16 @@ def sliding_window_attention(
     """Each query attends to its w + 1 neighbours; returns (output (…, n, d_v), banded weights (…, n, w + 1))."""
     scores = banded_scores(q, k, window)  # (…, n, w + 1)
     weights = torch.softmax(scores, dim=-1)
-    out = (weights.unsqueeze(-2) @ band_keys(v, window)).squeeze(-2)  # (…, n, 1, w+1) @ (…, n, w+1, d_v)
-    return out, weights
+    return band_weighted_sum(weights, v, window), weights
+
+
+def band_weighted_sum(weights: torch.Tensor, v: torch.Tensor, window: int) -> torch.Tensor:
+    """Σ_t weights[i, t] · v[i − w/2 + t]: banded weights (…, n, w + 1) and values (…, n, d_v) → (…, n, d_v)."""
+
+    def one_sequence(weights: torch.Tensor, v: torch.Tensor) -> torch.Tensor:  # (n, w+1), (n, d_v) → (n, d_v)
+        return (weights.unsqueeze(-2) @ band_keys(v, window)).squeeze(-2)  # (n, 1, w+1) @ (n, w+1, d_v)
+
+    return _per_sequence(one_sequence, weights, v)
 
 
 def banded_to_dense(weights: torch.Tensor, window: int) -> torch.Tensor:
@@ -148,7 +170,7 @@ def sliding_window_attention_with_global(
     to_global = q @ k[..., idx, :].transpose(-1, -2) / math.sqrt(q.shape[-1])  # (…, n, g)
     weights = torch.softmax(torch.cat([to_global, local], dim=-1), dim=-1)  # (…, n, g + w + 1)
     g = idx.numel()
-    out = weights[..., :g] @ v[..., idx, :] + (weights[..., g:].unsqueeze(-2) @ band_keys(v, window)).squeeze(-2)
+    out = weights[..., :g] @ v[..., idx, :] + band_weighted_sum(weights[..., g:], v, window)
     # Global rows: full attention over all n keys, with the global projections when given.
     qg = (q if q_global is None else q_global)[..., idx, :]  # (…, g, d)
     kg = k if k_global is None else k_global
