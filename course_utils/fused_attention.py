@@ -159,12 +159,43 @@ def expected_block_sparsity(n: int, window: int, block_size: int = 128) -> float
 # ------------------------------------------------------------------------------ FlexAttention
 
 
+class CompiledFlexAttention:
+    """flex_attention compiled by torch.compile on first use, or eager FlexAttention where compiling cannot work.
+
+    torch.compile needs a C++ compiler on CPU (gcc or clang; on macOS `xcode-select --install`, with
+    conda `conda install cxx-compiler`). Without one the first call falls back to eager FlexAttention,
+    says so once, and sets is_compiled to False: results stay exact, only the speed-up is lost.
+    """
+
+    def __init__(self) -> None:
+        with warnings.catch_warnings():  # noise: torch.compile imports a module that uses torch's deprecated jit API
+            warnings.filterwarnings("ignore", message="`torch.jit.script_method` is deprecated")
+            self._compiled = torch.compile(flex_attention)
+        self.is_compiled = True
+
+    def __call__(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, **kwargs: object) -> torch.Tensor:
+        """flex_attention(q, k, v, **kwargs), compiled when possible."""
+        if self.is_compiled:
+            try:
+                return self._compiled(q, k, v, **kwargs)
+            except Exception as err:  # noqa: BLE001 - a bad input fails again below, with flex_attention's own error
+                failure = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+        with warnings.catch_warnings():  # the "use torch.compile" advice: we tried, and say why it did not work
+            warnings.filterwarnings("ignore", message="flex_attention called without torch.compile")
+            out = flex_attention(q, k, v, **kwargs)
+        if self.is_compiled:  # eager worked, so compiling was the problem, not the inputs
+            self.is_compiled = False
+            print(
+                f"torch.compile could not build a FlexAttention kernel here ({failure[:200]}). Using eager "
+                "FlexAttention: same results, no speed-up. On CPU, compiling needs a C++ compiler (gcc or clang)."
+            )
+        return out
+
+
 @functools.cache
-def compiled_flex_attention() -> Callable:
-    """torch.compile(flex_attention), made once per process; the first call compiles (seconds to tens of seconds)."""
-    with warnings.catch_warnings():  # noise: torch.compile imports a torch module that uses torch's deprecated jit API
-        warnings.filterwarnings("ignore", message="`torch.jit.script_method` is deprecated")
-        return torch.compile(flex_attention)
+def compiled_flex_attention() -> CompiledFlexAttention:
+    """The process-wide CompiledFlexAttention: the first call compiles (seconds to tens of seconds on a CPU)."""
+    return CompiledFlexAttention()
 
 
 def flex_sliding_window_attention(

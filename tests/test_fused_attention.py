@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend
 
 from course_utils.fused_attention import (
+    CompiledFlexAttention,
     compiled_flex_attention,
     expected_block_sparsity,
     flex_sliding_window_attention,
@@ -144,3 +145,30 @@ def test_flex_checks_its_inputs():
         flex_sliding_window_attention(q[0], k[0], v[0], 64, compiled=False)
     with pytest.raises(ValueError, match="same length"):
         flex_sliding_window_attention(q, k[..., :128, :], v[..., :128, :], 64, compiled=False)
+
+
+def test_flex_falls_back_to_eager_when_compiling_fails(monkeypatch, capsys):
+    flex = CompiledFlexAttention()
+
+    def no_compiler(*args, **kwargs):
+        raise RuntimeError("InductorError: CppCompileError: C++ compile error\nno compiler found")
+
+    monkeypatch.setattr(flex, "_compiled", no_compiler)
+    q, k, v = _qkv(256)
+    block_mask = sliding_window_block_mask(256, 32)
+    out = flex(q, k, v, block_mask=block_mask)
+    assert not flex.is_compiled
+    assert "could not build" in capsys.readouterr().out
+    expected = F.scaled_dot_product_attention(q, k, v, attn_mask=band_mask(256, 32))
+    assert (out - expected).abs().max() <= 1e-5
+    flex(q, k, v, block_mask=block_mask)  # later calls go straight to eager, without a second message
+    assert capsys.readouterr().out == ""
+
+
+def test_flex_wrapper_reraises_bad_inputs():
+    flex = CompiledFlexAttention()
+    flex._compiled = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("shape mismatch"))
+    q, k, v = _qkv(128)
+    with pytest.raises(Exception):  # noqa: B017 - flex_attention's own error for mismatched head dims
+        flex(q, k[..., :32], v)
+    assert flex.is_compiled  # the inputs were the problem, so compiling is not given up
