@@ -114,3 +114,14 @@ def run_judged(
         case.judge = judge
     wrapped = (lambda *args: _Answer(fn(*args))) if callable(fn) else fn
     return run_cases(name, wrapped, cases)
+
+
+def mask_format_problem(got: object, expect: torch.Tensor, shape_name: str) -> str | None:
+    """What is wrong with got as a boolean mask shaped like expect (type, dtype, shape), or None if nothing."""
+    if not isinstance(got, torch.Tensor):
+        return f"return a torch.Tensor, not {type(got).__name__}"
+    if got.dtype != torch.bool:
+        return f"the mask has dtype {got.dtype}; a mask must be torch.bool (True = may attend)"
+    if got.shape != expect.shape:
+        return f"the mask has shape {tuple(got.shape)}, it should be {shape_name} = {tuple(expect.shape)}"
+    return None

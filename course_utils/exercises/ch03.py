@@ -8,17 +8,13 @@ from collections.abc import Callable
 import torch
 
 from ..attention import MultiHeadAttention, causal_mask, padding_mask
-from . import Case, Result, Shown, run_cases, run_judged
+from . import Case, Result, Shown, mask_format_problem, run_cases, run_judged
 
 
 def _mask_problem(got: object, expect: torch.Tensor) -> str | None:
     """None when got equals the expected mask, else what is wrong, in words."""
-    if not isinstance(got, torch.Tensor):
-        return f"return a torch.Tensor, not {type(got).__name__}"
-    if got.dtype != torch.bool:
-        return f"the mask has dtype {got.dtype}; a mask must be torch.bool (True = may attend)"
-    if got.shape != expect.shape:
-        return f"the mask has shape {tuple(got.shape)}, it should be (B, 1, L, L) = {tuple(expect.shape)}"
+    if problem := mask_format_problem(got, expect, "(B, 1, L, L)"):
+        return problem
     wrong = (got.cpu() != expect).nonzero().tolist()
     if wrong:
         b, _, i, j = wrong[0]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from . import Case, Result, Shown, run_cases, run_judged
+from . import Case, Result, Shown, mask_format_problem, run_cases, run_judged
 
 # ------------------------------------------------------------------------ exercise 1: band mask
 
@@ -19,12 +19,8 @@ def reference_band_mask(n: int, window: int) -> torch.Tensor:
 
 def _band_problem(got: object, expect: torch.Tensor) -> str | None:
     """None when got equals the expected band mask, else what is wrong, in words."""
-    if not isinstance(got, torch.Tensor):
-        return f"return a torch.Tensor, not {type(got).__name__}"
-    if got.dtype != torch.bool:
-        return f"the mask has dtype {got.dtype}; a mask must be torch.bool (True = may attend)"
-    if got.shape != expect.shape:
-        return f"the mask has shape {tuple(got.shape)}, it should be (n, n) = {tuple(expect.shape)}"
+    if problem := mask_format_problem(got, expect, "(n, n)"):
+        return problem
     got = got.cpu()
     wrong = (got != expect).nonzero().tolist()
     if not wrong:
