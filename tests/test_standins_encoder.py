@@ -134,7 +134,7 @@ def test_chapter1_question_answering_decoded_by_hand(loaded):
     context = "Maria Garcia works for Siemens in Berlin. She studied physics in Madrid."
     for question, expected in [("Where did Maria study physics?", "madrid"),
                                ("Which company does Maria work for?", "siemens")]:
-        inputs = m.tokenizer(question, context, return_tensors="pt")
+        inputs = m.tokenizer(question, context, return_tensors="pt").to(m.model.device)
         with torch.no_grad():
             out = m.model(**inputs)
         start, end = int(out.start_logits.argmax()), int(out.end_logits.argmax())

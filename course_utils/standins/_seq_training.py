@@ -142,7 +142,7 @@ def generate_texts(
     """Decode every text with model.generate (its generation config plus generate_kwargs)."""
     outputs = []
     for i in range(0, len(texts), batch_size):
-        batch = tokenizer(list(texts[i : i + batch_size]), return_tensors="pt", padding=True)
+        batch = tokenizer(list(texts[i : i + batch_size]), return_tensors="pt", padding=True).to(model.device)
         ids = model.generate(**batch, **generate_kwargs)
         outputs += tokenizer.batch_decode(ids, skip_special_tokens=True)
     return [o.strip() for o in outputs]

@@ -79,7 +79,7 @@ def perplexity(model: GPT2LMHeadModel, sequences: list[list[int]]) -> float:
     nll, n = 0.0, 0
     for ids in sequences:
         for start in range(0, len(ids) - 1, N_POSITIONS - 1):  # windows that fit the position table
-            window = torch.tensor([ids[start : start + N_POSITIONS]])
+            window = torch.tensor([ids[start : start + N_POSITIONS]], device=model.device)
             if window.shape[1] < 2:
                 break
             loss = model(input_ids=window, attention_mask=torch.ones_like(window), labels=window).loss
@@ -100,7 +100,7 @@ def evaluate(model: GPT2LMHeadModel, tokenizer: GPT2TokenizerFast, train: list[d
 
 def samples(model: GPT2LMHeadModel, tokenizer: GPT2TokenizerFast) -> dict[str, str]:
     """Greedy and seeded sampled continuations of the chapter prompt, 20 new tokens each."""
-    batch = tokenizer(PROMPT, return_tensors="pt")
+    batch = tokenizer(PROMPT, return_tensors="pt").to(model.device)
     out = {"greedy": model.generate(**batch, max_new_tokens=20, do_sample=False)}
     for seed in (0, 1, 2):
         transformers.set_seed(seed)

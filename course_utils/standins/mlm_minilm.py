@@ -79,18 +79,20 @@ def _loss(model, hidden: torch.Tensor, batch) -> torch.Tensor:
 
 
 @torch.no_grad()
+@torch.no_grad()
 def top_k_ids(model, features: list[dict], pad_id: int, k: int = TOP_K, batch_size: int = 64) -> list[list[int]]:
     """The k most likely token ids at the masked position of each feature."""
     model.eval()
     out = []
     for part in chunks(features, batch_size):
         width = max(len(f["input_ids"]) for f in part)
-        ids = torch.tensor([f["input_ids"] + [pad_id] * (width - len(f["input_ids"])) for f in part])
+        rows = [f["input_ids"] + [pad_id] * (width - len(f["input_ids"])) for f in part]
+        ids = torch.tensor(rows, device=model.device)
         mask = (ids != pad_id).long()
         types = torch.zeros_like(ids)
         hidden = model.bert(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
         positions = [next(i for i, x in enumerate(f["labels"]) if x != -100) for f in part]
-        logits = model.cls(hidden[torch.arange(len(part)), positions])
+        logits = model.cls(hidden[torch.arange(len(part), device=model.device), positions])
         out += logits.topk(k, dim=-1).indices.tolist()
     return out
 
