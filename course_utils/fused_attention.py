@@ -165,12 +165,16 @@ class CompiledFlexAttention:
     torch.compile needs a C++ compiler on CPU (gcc or clang; on macOS `xcode-select --install`, with
     conda `conda install cxx-compiler`). Without one the first call falls back to eager FlexAttention,
     says so once, and sets is_compiled to False: results stay exact, only the speed-up is lost.
+
+    Shapes are compiled statically (dynamic=False), one kernel per sequence length: by default a second
+    length triggers a shape-generic recompile, and on an H100 (torch 2.11) that generic Flex kernel ran at
+    eager speed (3.9 ms vs 0.35 ms static at n = 4096). On CPU the two are equally fast.
     """
 
     def __init__(self) -> None:
         with warnings.catch_warnings():  # noise: torch.compile imports a module that uses torch's deprecated jit API
             warnings.filterwarnings("ignore", message="`torch.jit.script_method` is deprecated")
-            self._compiled = torch.compile(flex_attention)
+            self._compiled = torch.compile(flex_attention, dynamic=False)
         self.is_compiled = True
 
     def __call__(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, **kwargs: object) -> torch.Tensor:
