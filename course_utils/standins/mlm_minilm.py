@@ -79,7 +79,6 @@ def _loss(model, hidden: torch.Tensor, batch) -> torch.Tensor:
 
 
 @torch.no_grad()
-@torch.no_grad()
 def top_k_ids(model, features: list[dict], pad_id: int, k: int = TOP_K, batch_size: int = 64) -> list[list[int]]:
     """The k most likely token ids at the masked position of each feature."""
     model.eval()
