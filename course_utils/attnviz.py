@@ -20,7 +20,7 @@ import seaborn as sns
 import torch
 from IPython.display import HTML, display
 
-from .env import is_interactive
+from .widgets import live_view
 
 VENDOR_DIR = Path(__file__).resolve().parent / "vendor" / "bertviz"
 # file name -> sha256 (see vendor/bertviz/README.md for where each comes from)
@@ -250,19 +250,17 @@ def attention_explorer(
     if not (0 <= layer < n_layers and 0 <= head < n_heads):
         raise ValueError(f"layer must be in 0..{n_layers - 1} and head in 0..{n_heads - 1}, got {layer}, {head}")
 
-    def draw(layer: int, head: int) -> None:
-        ax = plot_attention(layers[layer][0, head], tokens, tokens, f"{title} layer {layer}, head {head}".strip())
-        plt.show()
-        plt.close(ax.figure)
+    def draw(layer: int, head: int) -> plt.Figure:
+        name = f"{title} layer {layer}, head {head}".strip()
+        return plot_attention(layers[layer][0, head], tokens, tokens, name).figure
 
-    if not is_interactive():
-        print(f"Static view: layer {layer}, head {head} (run the notebook live for a layer/head picker)")
-        draw(layer, head)
-        return
-    import ipywidgets as widgets
+    def sliders() -> dict:
+        import ipywidgets as widgets
 
-    widgets.interact(
-        draw,
-        layer=widgets.IntSlider(value=layer, min=0, max=n_layers - 1, description="layer"),
-        head=widgets.IntSlider(value=head, min=0, max=n_heads - 1, description="head"),
-    )
+        return {
+            "layer": widgets.IntSlider(value=layer, min=0, max=n_layers - 1, description="layer"),
+            "head": widgets.IntSlider(value=head, min=0, max=n_heads - 1, description="head"),
+        }
+
+    print(f"Layer {layer}, head {head}; in a live notebook, sliders below the picture pick another layer and head.")
+    live_view(draw, {"layer": layer, "head": head}, sliders)

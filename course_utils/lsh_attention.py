@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
-from IPython.display import display
 
-from .env import is_interactive
+from .widgets import live_view
 
 if TYPE_CHECKING:
     from transformers import ReformerConfig
@@ -308,7 +307,7 @@ def recall_table(
 # ------------------------------------------------------------------------------------ explorer
 
 
-def _draw_buckets(qk: torch.Tensor, n_rounds: int, n_buckets: int, chunk_len: int, seed: int) -> None:
+def _draw_buckets(qk: torch.Tensor, n_rounds: int, n_buckets: int, chunk_len: int, seed: int) -> plt.Figure:
     v = torch.zeros(qk.shape[0], 1)  # the values do not matter for the picture
     _, details = lsh_attention(qk, v, n_buckets, n_rounds, chunk_len, seed=seed, return_details=True)
     recall = topk_recall(qk, details.attended, k=8)
@@ -328,8 +327,7 @@ def _draw_buckets(qk: torch.Tensor, n_rounds: int, n_buckets: int, chunk_len: in
     right.set(title=f"bucket vs position (round 0); dashed: chunks of {chunk_len}", xlabel="position", ylabel="bucket")
     right.legend(loc="upper left", fontsize=8)
     fig.suptitle(f"LSH with {n_rounds} round(s) × {n_buckets} buckets: recall@8 = {recall:.2f}")
-    plt.show()
-    plt.close(fig)
+    return fig
 
 
 def lsh_explorer(
@@ -339,27 +337,24 @@ def lsh_explorer(
     if qk.ndim != 2 or qk.shape[0] < 9:
         raise ValueError(f"lsh_explorer needs one sequence qk (n, d) with n > 8 for recall@8, got {_shape(qk)}")
     qk = qk.detach().float().cpu()
-    print(f"Static view: {default_rounds} round(s), {default_buckets} buckets, chunk_len {chunk_len}")
-    _draw_buckets(qk, default_rounds, default_buckets, chunk_len, seed)
-    if not is_interactive():
-        return
-    import ipywidgets as widgets
 
-    rounds = widgets.IntSlider(value=default_rounds, min=1, max=8, description="rounds", continuous_update=False)
-    buckets = widgets.SelectionSlider(
-        options=sorted({2, 4, 8, 16, 32, 64, default_buckets}), value=default_buckets, description="buckets",
-        continuous_update=False,
-    )  # fmt: skip
-    out = widgets.Output()
+    def draw(n_rounds: int, n_buckets: int) -> plt.Figure:
+        return _draw_buckets(qk, n_rounds, n_buckets, chunk_len, seed)
 
-    def redraw(_: object = None) -> None:
-        out.clear_output(wait=True)
-        with out:
-            _draw_buckets(qk, rounds.value, buckets.value, chunk_len, seed)
+    def sliders() -> dict:
+        import ipywidgets as widgets
 
-    rounds.observe(redraw, names="value")
-    buckets.observe(redraw, names="value")
-    display(widgets.VBox([widgets.HBox([rounds, buckets]), out]))
+        return {
+            "n_rounds": widgets.IntSlider(value=default_rounds, min=1, max=8, description="rounds",
+                                          continuous_update=False),
+            "n_buckets": widgets.SelectionSlider(options=sorted({2, 4, 8, 16, 32, 64, default_buckets}),
+                                                 value=default_buckets, description="buckets",
+                                                 continuous_update=False),
+        }  # fmt: skip
+
+    print(f"{default_rounds} round(s), {default_buckets} buckets, chunk_len {chunk_len}; "
+          "in a live notebook, sliders below the picture change rounds and buckets.")
+    live_view(draw, {"n_rounds": default_rounds, "n_buckets": default_buckets}, sliders)
 
 
 # ------------------------------------------------------------------------- a tiny real Reformer

@@ -1,35 +1,72 @@
-"""Small interactive views with a static fallback, so notebooks read the same without a live kernel."""
+"""Interactive views whose first output is always a plain picture or table.
+
+Exported HTML, nbviewer and GitHub show that first output; a live kernel adds the controls below it,
+and moving them redraws that same output in place (one display, updated), never a stack of new ones.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+import matplotlib.pyplot as plt
 from IPython.display import display
 
 from .env import is_interactive
 
 
-def text_explorer(answer: Callable[[str], object], default: str, placeholder: str = "Type a sentence") -> None:
-    """Show answer(default) now (static view); in a live session add a text box that re-runs answer()."""
-    if not isinstance(default, str) or not default.strip():
-        raise ValueError("text_explorer needs a non-empty default sentence for its static view")
-    print(f"Static view for: {default!r}")
-    display(answer(default))
-    if not is_interactive():
+def _displayable(view: object) -> object:
+    """A figure is closed before it is displayed, so the inline backend does not draw it a second time."""
+    if isinstance(view, plt.Figure):
+        plt.close(view)
+    elif isinstance(view, plt.Axes):
+        plt.close(view.figure)
+        return view.figure
+    return view
+
+
+def live_view(
+    render: Callable[..., object],
+    defaults: Mapping[str, object],
+    make_controls: Callable[[], Mapping[str, object]],
+) -> None:
+    """Display render(**defaults) now, as a plain output; in a live kernel add controls that update it in place.
+
+    render returns anything IPython can display (a matplotlib Figure or Axes, a DataFrame, HTML).
+    make_controls returns {argument name: ipywidgets control}; it is called only in a live kernel.
+    """
+    if not callable(render) or not callable(make_controls):
+        raise TypeError("live_view needs render(**values) and make_controls() to be functions")
+    handle = display(_displayable(render(**defaults)), display_id=True)  # None outside an IPython kernel
+    if handle is None or not is_interactive():
         return
     import ipywidgets as widgets
 
-    box = widgets.Text(
-        value=default, placeholder=placeholder, continuous_update=False, layout=widgets.Layout(width="80%")
-    )
-    button = widgets.Button(description="Run", button_style="primary")
-    out = widgets.Output()
+    controls = dict(make_controls())
+    unknown = set(controls) - set(defaults)
+    if unknown:
+        raise ValueError(f"controls {sorted(unknown)} have no default value; add them to defaults")
 
-    def run(_: object = None) -> None:
-        out.clear_output()
-        with out:
-            display(answer(box.value))
+    def redraw(_: object = None) -> None:
+        values = dict(defaults) | {name: control.value for name, control in controls.items()}
+        handle.update(_displayable(render(**values)))
 
-    button.on_click(run)
-    box.observe(run, names="value")  # fires on Enter, since continuous_update is off
-    display(widgets.VBox([widgets.HBox([box, button]), out]))
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    display(widgets.HBox(list(controls.values())))
+
+
+def text_explorer(answer: Callable[[str], object], default: str, placeholder: str = "Type a sentence") -> None:
+    """Show answer(default) now as a plain output; in a live session add a text box that re-runs answer() in place."""
+    if not isinstance(default, str) or not default.strip():
+        raise ValueError("text_explorer needs a non-empty default sentence for its static view")
+
+    def controls() -> dict:
+        import ipywidgets as widgets
+
+        box = widgets.Text(
+            value=default, placeholder=placeholder, continuous_update=False, layout=widgets.Layout(width="80%")
+        )  # continuous_update off: the answer is recomputed when you press Enter or leave the box
+        return {"text": box}
+
+    print("The answer for the default text; in a live notebook a text box below lets you try your own.")
+    live_view(lambda text: answer(text), {"text": default}, controls)

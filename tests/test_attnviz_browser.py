@@ -273,26 +273,19 @@ def test_plot_helpers_check_shapes():
     plt.close("all")
 
 
-def test_explorer_static_fallback(capsys):
-    import matplotlib.pyplot as plt
-
-    att = [torch.softmax(torch.rand(1, 2, 3, 3), -1) for _ in range(2)]
-    attnviz.attention_explorer(att, ["a", "b", "c"], layer=1, head=1)
-    assert "Static view: layer 1, head 1" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="layer must be in 0..1"):
-        attnviz.attention_explorer(att, ["a", "b", "c"], layer=2)
-    plt.close("all")
-
-
-def test_explorer_offers_sliders_in_a_live_session(monkeypatch):
+def test_explorer_shows_the_chosen_head_first_then_sliders_live(monkeypatch):
     import ipywidgets
     import matplotlib.pyplot as plt
 
-    made = {}
-    monkeypatch.setattr(attnviz, "is_interactive", lambda: True)
-    monkeypatch.setattr(ipywidgets, "interact", lambda draw, **sliders: made.update(sliders, draw=draw))
+    shown = []
+    fake_view = lambda draw, defaults, sliders: shown.extend([draw(**defaults), sliders()])  # noqa: E731
+    monkeypatch.setattr(attnviz, "live_view", fake_view)
     att = [torch.softmax(torch.rand(1, 2, 3, 3), -1) for _ in range(3)]
     attnviz.attention_explorer(att, ["a", "b", "c"], layer=2, head=1)
+    figure, made = shown
+    assert figure.axes[0].get_title() == "layer 2, head 1"
     assert (made["layer"].max, made["layer"].value, made["head"].max, made["head"].value) == (2, 2, 1, 1)
-    made["draw"](0, 0)  # what moving a slider does: draws without error
+    assert isinstance(made["layer"], ipywidgets.IntSlider)
+    with pytest.raises(ValueError, match="layer must be in 0..2"):
+        attnviz.attention_explorer(att, ["a", "b", "c"], layer=3)
     plt.close("all")
