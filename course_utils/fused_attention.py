@@ -135,14 +135,12 @@ def sliding_window_block_mask(
     return create_block_mask(mask_mod, B=None, H=None, Q_LEN=n, KV_LEN=n, device=device, BLOCK_SIZE=block_size)
 
 
-def expected_block_sparsity(n: int, window: int, block_size: int = 128) -> float:
-    """Percentage of the n × n scores a sliding-window BlockMask skips, counted without FlexAttention.
+def expected_computed_tiles(n: int, window: int, block_size: int = 128) -> int:
+    """How many (query block, key block) tiles a sliding-window BlockMask computes, counted without FlexAttention.
 
     Tile (query block, key block) must be computed when some pair (i, j) in it has |i − j| ≤ w/2.
     For the query block [lo, hi] those keys are j ∈ [lo − w/2, hi + w/2], so its computed key blocks
-    form one contiguous range. Like BlockMask.sparsity() the result is 100 · (1 − computed · bs² / n²);
-    when n is not a multiple of bs the last, partial tiles still count bs² each, so the number comes
-    out a little low — even negative for tiny n (n = 200, bs = 128: 4 tiles of 128² > 200²).
+    form one contiguous range.
     """
     _check_n(n)
     check_window(window, n)
@@ -153,7 +151,20 @@ def expected_block_sparsity(n: int, window: int, block_size: int = 128) -> float
         lo, hi = qb * block_size, min((qb + 1) * block_size, n) - 1  # the queries of this block
         first, last = max(lo - half, 0) // block_size, min(hi + half, n - 1) // block_size  # key blocks it needs
         computed += last - first + 1
-    return 100 * (1 - computed * block_size**2 / n**2)
+    return computed
+
+
+def expected_block_sparsity(n: int, window: int, block_size: int = 128) -> float:
+    """Percentage of the tiles a sliding-window BlockMask skips: 100 · (1 − computed tiles / all tiles).
+
+    When n is a multiple of block_size this is what BlockMask.sparsity() reports in every torch version.
+    When it is not, versions weigh the last, partial tiles differently (torch 2.13 counts each as a full
+    block_size², which can even give a negative figure; 2.14 counts tiles), so compare tile counts instead:
+    expected_computed_tiles() against block_mask.to_dense().sum().
+    """
+    computed = expected_computed_tiles(n, window, block_size)  # checks the arguments too
+    n_blocks = -(-n // block_size)
+    return 100 * (1 - computed / n_blocks**2)
 
 
 # ------------------------------------------------------------------------------ FlexAttention

@@ -1,12 +1,16 @@
-"""Timing and memory measurements for chapter 7: medians from torch.utils.benchmark, peaks from the profiler.
+"""Cost measurements for chapter 7: FLOPs and peak memory (deterministic), and time (this machine, this run).
 
-    seconds = median_seconds(lambda: attention(q, k, v))
-    bytes_ = peak_bytes(lambda: attention(q, k, v))
-    slope = fit_exponent([256, 512, 1024], [t1, t2, t3])   # ≈ 2 for full attention
+    flops = count_flops(lambda: attention(q, k, v))          # the same on every machine
+    bytes_ = peak_bytes(lambda: attention(q, k, v))           # the same on every run of one torch version
+    timing = time_stats(lambda: attention(q, k, v))           # best, median and spread of repeats
+    slope = fit_exponent([256, 512, 1024], [f1, f2, f3])     # = 2 for full attention's FLOPs
 
-Time is the median of many runs at a fixed thread count, so one slow run does not move it.
+FLOPs are counted by torch.utils.flop_counter (matrix multiplications and attention kernels).
 Peak memory is what torch allocated while fn ran, above what was allocated before: on CUDA from
 the caching allocator's statistics, on CPU from the profiler's allocation events.
+Time depends on the machine and on whatever else it is doing, so notebooks report it and assert on
+FLOPs and bytes instead. Timing uses one thread by default and keeps the best of many repeats, the
+figure least disturbed by other work; the spread says how noisy the run was.
 """
 
 from __future__ import annotations
@@ -22,13 +26,53 @@ import torch
 import torch.utils.benchmark as benchmark
 
 
-def median_seconds(fn: Callable[[], object], min_run_time: float = 0.2, num_threads: int | None = None) -> float:
-    """Median wall time of fn() in seconds (torch.utils.benchmark, at least min_run_time of runs, threads fixed)."""
+def _check_callable(fn: object, name: str) -> None:
     if not callable(fn):
-        raise TypeError(f"median_seconds needs a function of no arguments, e.g. lambda: f(x); got {type(fn).__name__}")
+        raise TypeError(f"{name} needs a function of no arguments, e.g. lambda: f(x); got {type(fn).__name__}")
+
+
+def _measurement(fn: Callable[[], object], min_run_time: float, num_threads: int | None) -> benchmark.Measurement:
+    if not (isinstance(min_run_time, int | float) and min_run_time > 0):
+        raise ValueError(f"min_run_time must be a positive number of seconds, got {min_run_time!r}")
+    if num_threads is not None and not (isinstance(num_threads, int) and num_threads >= 1):
+        raise ValueError(f"num_threads must be a positive int or None (torch's current setting), got {num_threads!r}")
     threads = num_threads or torch.get_num_threads()
     timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=threads)
-    return timer.blocked_autorange(min_run_time=min_run_time).median
+    return timer.blocked_autorange(min_run_time=min_run_time)
+
+
+def median_seconds(fn: Callable[[], object], min_run_time: float = 0.2, num_threads: int | None = None) -> float:
+    """Median wall time of fn() in seconds (torch.utils.benchmark, at least min_run_time of runs, threads fixed)."""
+    _check_callable(fn, "median_seconds")
+    return _measurement(fn, min_run_time, num_threads).median
+
+
+def time_stats(fn: Callable[[], object], min_run_time: float = 0.2, num_threads: int | None = 1) -> dict:
+    """Best and median seconds of fn() over repeated blocks, and the spread (IQR / median) of those blocks."""
+    _check_callable(fn, "time_stats")
+    measurement = _measurement(fn, min_run_time, num_threads)
+    return {
+        "seconds": min(measurement.times),  # the least disturbed repeat: what the code costs on this machine
+        "median_seconds": measurement.median,
+        "spread": measurement.iqr / measurement.median,  # 0.05 = quiet machine; 0.5 and more = busy
+    }
+
+
+def count_flops(fn: Callable[[], object]) -> int:
+    """Floating-point operations of fn() (matrix multiplications, attention kernels), from torch's FLOP counter."""
+    _check_callable(fn, "count_flops")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    flops = counter.get_total_flops()
+    if flops == 0:
+        raise ValueError(
+            "count_flops saw no operation that torch's FLOP counter knows (it counts matrix multiplications and some "
+            "attention kernels, not e.g. CPU's fused SDPA); to count attention, run it under "
+            "torch.nn.attention.sdpa_kernel(SDPBackend.MATH) or write it with matmuls"
+        )
+    return flops
 
 
 @contextmanager
@@ -63,8 +107,7 @@ def _cpu_peak_bytes(fn: Callable[[], object]) -> int:
 
 def peak_bytes(fn: Callable[[], object], device: torch.device | str | None = None) -> int:
     """Peak bytes torch allocated while fn() ran, above what was already allocated (CPU or CUDA)."""
-    if not callable(fn):
-        raise TypeError(f"peak_bytes needs a function of no arguments, e.g. lambda: f(x); got {type(fn).__name__}")
+    _check_callable(fn, "peak_bytes")
     device = torch.device(device or "cpu")
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -111,8 +154,9 @@ def attention_sweep(
     device: torch.device | str | None = None,
     min_run_time: float = 0.2,
     seed: int = 0,
+    num_threads: int | None = 1,
 ) -> list[dict]:
-    """For each n: median seconds and peak bytes of attend(q, k, v) on random (n, d) fp32 inputs."""
+    """For each n: FLOPs, peak bytes and time (best, median, spread) of attend(q, k, v) on random (n, d) inputs."""
     if not sizes or any(not isinstance(n, int) or n < 1 for n in sizes):
         raise ValueError(f"sizes must be a non-empty list of positive ints, got {sizes!r}")
     generator = torch.Generator().manual_seed(seed)
@@ -120,6 +164,6 @@ def attention_sweep(
     for n in sizes:
         q, k, v = (torch.randn(n, d, generator=generator).to(device) for _ in range(3))
         run = functools.partial(attend, q, k, v)
-        seconds = median_seconds(run, min_run_time=min_run_time)
-        rows.append({"n": n, "seconds": seconds, "peak_bytes": peak_bytes(run, device)})
+        timing = time_stats(run, min_run_time=min_run_time, num_threads=num_threads)
+        rows.append({"n": n, "flops": count_flops(run), "peak_bytes": peak_bytes(run, device), **timing})
     return rows

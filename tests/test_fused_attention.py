@@ -11,6 +11,7 @@ from course_utils.fused_attention import (
     CompiledFlexAttention,
     compiled_flex_attention,
     expected_block_sparsity,
+    expected_computed_tiles,
     flex_sliding_window_attention,
     sdpa_backends,
     sdpa_with_backend,
@@ -105,9 +106,27 @@ def test_window_errors(call, match):
         (300, 598, 32),
     ],
 )
-def test_expected_sparsity_equals_block_mask_sparsity(n, window, block_size):
+def test_expected_tiles_are_the_tiles_the_block_mask_computes(n, window, block_size):
     block_mask = sliding_window_block_mask(n, window, block_size=block_size)
-    assert expected_block_sparsity(n, window, block_size) == pytest.approx(block_mask.sparsity(), abs=1e-9)
+    computed = block_mask.to_dense()[0, 0]  # (query blocks, key blocks), 1 where the tile is computed
+    assert expected_computed_tiles(n, window, block_size) == int(computed.sum())
+    assert expected_block_sparsity(n, window, block_size) == pytest.approx(100 * (1 - computed.float().mean().item()))
+    if n % block_size == 0:  # no partial tiles: every torch version reports the same sparsity
+        assert expected_block_sparsity(n, window, block_size) == pytest.approx(block_mask.sparsity(), abs=1e-9)
+
+
+def test_computed_tiles_match_a_brute_force_count():
+    """Tile (a, b) is computed iff some query in block a and key in block b are within w/2: check all pairs."""
+    for n, window, block_size in [(50, 6, 8), (64, 16, 16), (37, 2, 5), (20, 38, 7)]:
+        pos = torch.arange(n)
+        near = (pos[:, None] - pos[None, :]).abs() <= window // 2
+        blocks = -(-n // block_size)
+        tiles = sum(
+            bool(near[a * block_size : (a + 1) * block_size, b * block_size : (b + 1) * block_size].any())
+            for a in range(blocks)
+            for b in range(blocks)
+        )
+        assert expected_computed_tiles(n, window, block_size) == tiles
 
 
 def test_sparsity_worked_example():

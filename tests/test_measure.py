@@ -4,8 +4,17 @@ import math
 
 import pytest
 import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from course_utils.measure import attention_sweep, fit_exponent, human_bytes, median_seconds, peak_bytes
+from course_utils.measure import (
+    attention_sweep,
+    count_flops,
+    fit_exponent,
+    human_bytes,
+    median_seconds,
+    peak_bytes,
+    time_stats,
+)
 
 
 def test_fit_exponent_recovers_a_power_law() -> None:
@@ -52,6 +61,31 @@ def test_median_seconds_orders_work() -> None:
         median_seconds(3)
 
 
+def test_time_stats_best_is_at_most_the_median_and_reports_a_spread() -> None:
+    x = torch.randn(128, 128)
+    stats = time_stats(lambda: x @ x, min_run_time=0.05)
+    assert 0 < stats["seconds"] <= stats["median_seconds"]
+    assert stats["spread"] >= 0
+    for bad, match in ((dict(min_run_time=0), "min_run_time"), (dict(num_threads=0), "num_threads")):
+        with pytest.raises(ValueError, match=match):
+            time_stats(lambda: x @ x, **bad)
+    with pytest.raises(TypeError, match="lambda"):
+        time_stats(x)
+
+
+def test_count_flops_is_exact_for_matmuls_and_attention() -> None:
+    a, b = torch.randn(32, 16), torch.randn(16, 8)
+    assert count_flops(lambda: a @ b) == 2 * 32 * 16 * 8  # one multiply and one add per term
+    q = k = v = torch.randn(1, 1, 64, 16)
+    with sdpa_kernel(SDPBackend.MATH):
+        sdpa = count_flops(lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v))
+    assert sdpa == 2 * (2 * 64 * 64 * 16)  # QKᵀ and weights·V; the softmax is not counted
+    with pytest.raises(ValueError, match="saw no operation"):  # zero would be a silent wrong answer
+        count_flops(lambda: a.sum())
+    with pytest.raises(TypeError, match="lambda"):
+        count_flops(None)
+
+
 def test_human_bytes() -> None:
     assert human_bytes(512) == "512 B"
     assert human_bytes(1536) == "1.5 KiB"
@@ -68,7 +102,8 @@ def test_attention_sweep_rows() -> None:
 
     rows = attention_sweep(attend, [64, 128], d=8, min_run_time=0.01)
     assert [r["n"] for r in rows] == [64, 128]
-    assert all(r["seconds"] > 0 for r in rows)
+    assert all(0 < r["seconds"] <= r["median_seconds"] for r in rows)
+    assert [r["flops"] for r in rows] == [2 * (2 * n * n * 8) for n in (64, 128)]  # q @ kᵀ, then weights @ v
     assert rows[1]["peak_bytes"] >= 2 * 4 * 128 * 128  # scores + softmax of the larger size
     assert set(calls) == {torch.Size([64, 8]), torch.Size([128, 8])}
     with pytest.raises(ValueError, match="positive ints"):
