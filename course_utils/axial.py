@@ -17,7 +17,7 @@ from torch import nn
 
 def _check_pair(name: str, pair: tuple[int, int]) -> tuple[int, int]:
     ok = (
-        isinstance(pair, (tuple, list))
+        isinstance(pair, tuple | list)
         and len(pair) == 2
         and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in pair)
     )

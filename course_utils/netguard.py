@@ -16,7 +16,7 @@ class NetworkBlocked(OSError):
 
 
 def _is_loopback(address: object) -> bool:
-    if isinstance(address, (str, bytes)):  # AF_UNIX path
+    if isinstance(address, str | bytes):  # AF_UNIX path
         return True
     host = address[0] if isinstance(address, tuple) and address else ""
     if host in ("localhost", ""):

@@ -114,7 +114,7 @@ def count_words(
     texts: Iterable[str], pre_tokenize: Callable[[str], list[str]], normalize: Callable[[str], str] | None = None
 ) -> Words:
     """Normalize and pre-tokenize every text and count the words; clear errors for empty or non-text input."""
-    if isinstance(texts, (str, bytes)):
+    if isinstance(texts, str | bytes):
         raise TypeError("pass an iterable of texts (for example a list of lines), not one single string")
     counts: Words = Counter()
     for i, text in enumerate(texts):

@@ -2,9 +2,12 @@
 
 import json
 import re
+import runpy
 import subprocess
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_NAMES = {"torch": "pytorch", "huggingface-hub": "huggingface_hub"}
@@ -33,23 +36,35 @@ def test_environment_yml_lists_every_dependency_with_the_same_lower_bound():
     assert re.search(r"^\s*- -e \.$", raw, re.M), "environment.yml must install the course package from its pip section"
 
 
-def test_ci_runs_exactly_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text()
-    lines = readme.splitlines()
-    marker = lines.index("<!-- test-command -->")
-    command = lines[marker + 2]
-    assert "pytest" in command and lines[marker + 1].startswith("```")
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert "pip install -q torch==2.13.0" in ci
+def test_ci_runs_exactly_the_readme_test_command_first():
+    from tests.test_open_command import readme_command
+
     out = subprocess.run(
         ["awk", "/<!-- test-command -->/{getline; getline; print; exit}", "README.md"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
+    )  # the extraction .ci/run uses
+    assert out.stdout.strip() == readme_command("test-command")
+    assert "pytest" in out.stdout
+    ci = (ROOT / ".ci" / "run").read_text()
+    before_first_step = ci[: ci.index('step "1.')]
+    assert "pip install" not in before_first_step.replace("apt-get install", ""), (
+        "CI must not install anything into the venv before the README's command: a newcomer gets what pip resolves"
     )
-    assert out.stdout.strip() == command
-    assert 'bash -c "$test_command"' in ci
+
+
+def test_floors_pin_every_direct_dependency_at_its_lower_bound():
+    floors = runpy.run_path(str(ROOT / ".ci" / "floors.py"))["floors"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    pins = dict(pin.split("==") for pin in floors(pyproject))
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        assert pins[_name(requirement)] == _bound(requirement)
+    broken = {"project": {"dependencies": ["torch"], "optional-dependencies": {"test": []}}}
+    with pytest.raises(SystemExit, match="no '>=' lower bound"):
+        floors(broken)
 
 
 def test_notebooks_have_no_outputs_or_execution_counts():

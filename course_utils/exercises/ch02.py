@@ -11,7 +11,7 @@ SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[PAD]", "[MASK]")
 
 
 def _as_list(got: object) -> list | None:
-    return list(got) if isinstance(got, (list, tuple)) else None
+    return list(got) if isinstance(got, list | tuple) else None
 
 
 def reference_bpe_encode(word: str, merges: list[tuple[str, str]]) -> list[str]:
