@@ -16,6 +16,7 @@ figure least disturbed by other work; the spread says how noisy the run was.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 import sys
@@ -23,7 +24,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import torch
-import torch.utils.benchmark as benchmark
+
+# Importing torch.utils.benchmark imports torch's C++-extension helpers, which on a CUDA build of torch without
+# a GPU (what pip installs on Linux) log "No CUDA runtime is found" on import: harmless here, so not shown.
+logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
+import torch.utils.benchmark as benchmark  # noqa: E402
 
 
 def _check_callable(fn: object, name: str) -> None:
