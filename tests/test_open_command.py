@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 def test_open_command_is_the_one_documented():
     command = readme_command("open-command")
-    assert command.startswith("python3 -m venv .venv && .venv/bin/pip install -e . && ")
+    assert command.startswith("python3 -m venv --upgrade-deps .venv && .venv/bin/pip install -e . && ")
     assert command.endswith("jupyter lab --allow-root notebooks/")  # root (containers, cloud VMs) and non-root alike
 
 
