@@ -121,7 +121,12 @@ def main() -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=2) + "\n")
     if args.update_readme:
-        machine = f"Measured {datetime.now():%Y-%m-%d} on {os.cpu_count()} CPU cores, no GPU, offline (stand-ins)."
+        from importlib.metadata import version
+
+        machine = (
+            f"Measured {datetime.now():%Y-%m-%d} on {os.cpu_count()} CPU cores, no GPU, offline (stand-ins), "
+            f"torch {version('torch')}, transformers {version('transformers')}."
+        )
         update_readme(markdown, machine)
 
 
