@@ -53,9 +53,11 @@ def test_peak_bytes_rejects_bad_input() -> None:
 
 
 def test_median_seconds_orders_work() -> None:
-    small, large = torch.randn(64, 64), torch.randn(512, 512)
-    t_small = median_seconds(lambda: small @ small, min_run_time=0.05)
-    t_large = median_seconds(lambda: large @ large, min_run_time=0.05)
+    # One thread and a 4096-fold difference in work: with several threads on a busy machine, thread hand-offs
+    # alone once made a 64 × 64 product look slower than a 512 × 512 one.
+    small, large = torch.randn(64, 64), torch.randn(1024, 1024)
+    t_small = median_seconds(lambda: small @ small, min_run_time=0.05, num_threads=1)
+    t_large = median_seconds(lambda: large @ large, min_run_time=0.05, num_threads=1)
     assert 0 < t_small < t_large
     with pytest.raises(TypeError, match="lambda"):
         median_seconds(3)
