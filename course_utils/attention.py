@@ -10,6 +10,7 @@ torch.nn.functional.scaled_dot_product_attention.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import nn
@@ -22,7 +23,11 @@ def _shape(t: torch.Tensor) -> str:
 
 
 def _is_int(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)  # Python and NumPy ints, not True/False
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def check_positive_int(name: str, value: object) -> None:
@@ -33,7 +38,7 @@ def check_positive_int(name: str, value: object) -> None:
 
 def check_base(base: object) -> None:
     """Raise a ValueError unless base, the wavelength base of a positional encoding, is a finite number > 1."""
-    if isinstance(base, bool) or not isinstance(base, int | float) or not math.isfinite(base) or base <= 1:
+    if not _is_number(base) or not math.isfinite(base) or base <= 1:
         raise ValueError(f"base must be a number > 1 (10000 in most models), got {base!r}")
 
 
@@ -233,7 +238,7 @@ class EncoderLayer(nn.Module):
         self, d_model: int, n_heads: int, d_ff: int | None = None, norm_first: bool = False, eps: float = 1e-5
     ) -> None:
         super().__init__()
-        if isinstance(eps, bool) or not isinstance(eps, int | float) or not 0 < eps < 1:
+        if not _is_number(eps) or not 0 < eps < 1:
             raise ValueError(f"eps must be a small positive number (LayerNorm's 1e-5 or BERT's 1e-12), got {eps!r}")
         self.attn = MultiHeadAttention(d_model, n_heads)
         self.ff = FeedForward(d_model, d_ff)

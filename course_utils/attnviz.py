@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import numbers
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -178,7 +179,7 @@ def standalone_page(body: str, title: str = "attention") -> str:
 
 def check_attentions(outputs: object, n_layers: int) -> tuple[torch.Tensor, ...]:
     """The attentions of a model output, after checking there is one real tensor per layer."""
-    if not isinstance(n_layers, int) or isinstance(n_layers, bool) or n_layers < 1:
+    if not isinstance(n_layers, numbers.Integral) or isinstance(n_layers, bool) or n_layers < 1:
         raise ValueError(f"n_layers must be a positive int (config.num_hidden_layers), got {n_layers!r}")
     found = getattr(outputs, "attentions", None)
     if found is None or len(found) != n_layers or any(a is None for a in found):
@@ -239,7 +240,7 @@ def plot_heads(
     """Small heatmaps of several heads (H, L, L) of one layer, sharing one colour scale."""
     if not isinstance(layer_attention, torch.Tensor):
         raise TypeError(f"layer_attention must be a torch.Tensor (heads, L, L), got {type(layer_attention).__name__}")
-    if not isinstance(ncols, int) or isinstance(ncols, bool) or ncols < 1:
+    if not isinstance(ncols, numbers.Integral) or isinstance(ncols, bool) or ncols < 1:
         raise ValueError(f"ncols must be a positive int, got {ncols!r}")
     a = layer_attention.detach().float().cpu()
     if a.ndim == 4 and a.shape[0] == 1:
@@ -249,7 +250,8 @@ def plot_heads(
     if a.shape[-1] != len(tokens) or a.shape[-2] != len(tokens):
         raise ValueError(f"layer_attention is {tuple(a.shape)} but there are {len(tokens)} tokens")
     heads = list(range(a.shape[0])) if heads is None else list(heads)
-    if not heads or not all(isinstance(h, int) and not isinstance(h, bool) and 0 <= h < a.shape[0] for h in heads):
+    if not heads or not all(isinstance(h, numbers.Integral) and not isinstance(h, bool) and 0 <= h < a.shape[0]
+                            for h in heads):
         raise ValueError(f"heads must be head indices in 0 … {a.shape[0] - 1}, got {heads}")
     nrows = -(-len(heads) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 3.0 * nrows + 0.8), squeeze=False,
@@ -274,7 +276,7 @@ def attention_explorer(
     """Static heatmap of one layer and head now; in a live session, add sliders to pick others."""
     layers = _batch_of_one(attentions, "attentions")
     n_layers, n_heads = len(layers), layers[0].shape[1]
-    are_ints = all(isinstance(i, int) and not isinstance(i, bool) for i in (layer, head))
+    are_ints = all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in (layer, head))
     if not (are_ints and 0 <= layer < n_layers and 0 <= head < n_heads):
         raise ValueError(f"layer must be in 0..{n_layers - 1} and head in 0..{n_heads - 1}, got {layer}, {head}")
 

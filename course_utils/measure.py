@@ -18,9 +18,10 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import numbers
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import torch
@@ -133,10 +134,13 @@ def peak_bytes(fn: Callable[[], object], device: torch.device | str | None = Non
 
 def fit_exponent(sizes: Sequence[float], values: Sequence[float]) -> float:
     """Slope of log(value) against log(size) by least squares: value ∝ size^slope."""
-    if not all(isinstance(x, Sequence) and not isinstance(x, str) for x in (sizes, values)):
-        raise TypeError(f"sizes and values must be sequences of numbers, got {type(sizes).__name__}, "
-                        f"{type(values).__name__}")
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in [*sizes, *values]):
+    if not all(isinstance(x, Iterable) and not isinstance(x, str | bytes) for x in (sizes, values)):
+        raise TypeError(
+            f"sizes and values must be sequences of numbers (lists, arrays, DataFrame columns), got "
+            f"{type(sizes).__name__}, {type(values).__name__}"
+        )
+    sizes, values = list(sizes), list(values)
+    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in [*sizes, *values]):
         raise TypeError("sizes and values must hold numbers (ints or floats)")
     if len(sizes) != len(values) or len(sizes) < 2:
         raise ValueError(
@@ -156,7 +160,7 @@ def fit_exponent(sizes: Sequence[float], values: Sequence[float]) -> float:
 
 def human_bytes(n_bytes: float) -> str:
     """1536 → '1.5 KiB', 3 * 2**30 → '3.0 GiB'."""
-    if isinstance(n_bytes, bool) or not isinstance(n_bytes, int | float):
+    if isinstance(n_bytes, bool) or not isinstance(n_bytes, numbers.Real):
         raise TypeError(f"n_bytes must be a number of bytes, got {type(n_bytes).__name__}")
     if not math.isfinite(n_bytes):
         raise ValueError(f"n_bytes must be a finite number, got {n_bytes}")
@@ -179,10 +183,10 @@ def attention_sweep(
     """For each n: FLOPs, peak bytes and time (best, median, spread) of attend(q, k, v) on random (n, d) inputs."""
     if not callable(attend):
         raise TypeError(f"attention_sweep needs a function attend(q, k, v), got {type(attend).__name__}")
-    ok = isinstance(sizes, Sequence) and not isinstance(sizes, str) and len(sizes) > 0
-    if not ok or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in sizes):
-        raise ValueError(f"sizes must be a non-empty list of positive ints, got {sizes!r}")
-    if not isinstance(d, int) or isinstance(d, bool) or d < 1:
+    given, sizes = sizes, list(sizes) if isinstance(sizes, Iterable) and not isinstance(sizes, str | bytes) else []
+    if not sizes or any(not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1 for n in sizes):
+        raise ValueError(f"sizes must be a non-empty list of positive ints, e.g. [256, 512, 1024], got {given!r}")
+    if not isinstance(d, numbers.Integral) or isinstance(d, bool) or d < 1:
         raise ValueError(f"d must be a positive int (the head width), got {d!r}")
     generator = torch.Generator().manual_seed(seed)
     rows = []

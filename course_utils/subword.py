@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import numbers
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,7 +34,7 @@ def _check_text(text: object, name: str = "text") -> None:
 
 
 def _check_count(name: str, value: object, minimum: int = 1) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
         what = "a positive int" if minimum == 1 else f"an int ≥ {minimum}"
         raise ValueError(f"{name} must be {what}, got {value!r}")
 
@@ -481,8 +482,13 @@ UNK_PENALTY = 10.0  # an unknown character scores 10 below the least likely piec
 
 def digamma(x: float) -> float:
     """ψ(x), by the same recurrence and asymptotic series as the library (bit-for-bit the same numbers)."""
-    if isinstance(x, bool) or not isinstance(x, int | float) or not 0 < x < math.inf:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 < x < math.inf:
         raise ValueError(f"digamma needs x > 0 (a finite count), got {x!r}")
+    return _digamma(x)
+
+
+def _digamma(x: float) -> float:
+    """digamma unchecked: the EM step passes the unknown piece's nan, which stays nan (as in the library)."""
     result = 0.0
     while x < 7.0:
         result -= 1.0 / x
@@ -625,8 +631,8 @@ def _m_step(pieces: Sequence[tuple[str, float]], expected: Sequence[float]) -> l
         if freq >= 0.5:  # pieces expected less than half a time are dropped
             kept.append((piece, freq))
             total += freq
-    log_total = digamma(total)  # the library's Bayesian EM: digamma instead of log
-    return [(piece, digamma(c) - log_total) for piece, c in kept]
+    log_total = _digamma(total)  # the library's Bayesian EM: digamma instead of log
+    return [(piece, _digamma(c) - log_total) for piece, c in kept]
 
 
 def _prune(pieces: list[tuple[str, float]], words: Sequence[tuple[str, int]], vocab_size: int, shrinking: float,
@@ -696,7 +702,7 @@ class UnigramTokenizer:
     def __post_init__(self) -> None:
         if not isinstance(self.pieces, dict) or not self.pieces:
             raise ValueError("pieces must map at least one piece to its log-probability, e.g. {'▁the': -3.2}")
-        if not all(isinstance(v, int | float) and math.isfinite(v) for v in self.pieces.values()):
+        if not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in self.pieces.values()):
             raise ValueError("every piece's score must be a finite log-probability (no nan or inf)")
         self.max_len = max(len(p) for p in self.pieces)
         self.unk_score = min(self.pieces.values()) - UNK_PENALTY

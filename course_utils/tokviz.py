@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -85,7 +86,7 @@ def plot_timings(seconds: Mapping[str, float], title: str, unit: str = "µs per 
     """Horizontal bars of median times (already in `unit`), fastest at the top, log scale."""
     if not seconds:
         raise ValueError("plot_timings needs at least one timing")
-    if not all(isinstance(t, int | float) and not isinstance(t, bool) and 0 < t < math.inf for t in seconds.values()):
+    if not all(isinstance(t, numbers.Real) and not isinstance(t, bool) and 0 < t < math.inf for t in seconds.values()):
         raise ValueError(f"seconds must map names to positive numbers (the bars use a log scale), got {dict(seconds)}")
     names = sorted(seconds, key=seconds.get, reverse=True)
     _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.3))

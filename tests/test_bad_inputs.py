@@ -11,6 +11,7 @@ import math
 from collections import Counter
 
 import matplotlib
+import matplotlib.pyplot
 import pytest
 import torch
 
@@ -361,6 +362,12 @@ BAD = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    matplotlib.pyplot.close("all")
+
+
 @pytest.mark.parametrize("call, error, message", [pytest.param(*row[1:], id=row[0]) for row in BAD])
 def test_bad_input_gets_a_clear_error(call, error, message, monkeypatch):
     monkeypatch.setattr(widgets, "display", lambda *a, **k: None)  # the views draw nothing here
@@ -371,3 +378,23 @@ def test_bad_input_gets_a_clear_error(call, error, message, monkeypatch):
 def test_the_table_is_large_and_its_names_are_unique():
     names = [row[0] for row in BAD]
     assert len(names) == len(set(names)) and len(names) >= 150
+
+
+def test_what_the_notebooks_pass_is_still_accepted():
+    """Checks must not refuse valid inputs: NumPy and pandas numbers, one token, windows wider than the sequence."""
+    import numpy as np
+    import pandas as pd
+
+    table = pd.DataFrame({"n": [256, 512, 1024], "flops": [4.0 * n * n for n in (256, 512, 1024)]})
+    assert measure.fit_exponent(table["n"], table["flops"]) == pytest.approx(2.0)  # pandas columns
+    assert measure.fit_exponent(table.set_index("n").index, np.array([1.0, 2.0, 4.0])) == pytest.approx(1.0)
+    assert measure.human_bytes(np.int64(2048)) == "2.0 KiB"  # what a pandas Styler passes
+    table.style.format({"flops": measure.human_bytes}).to_html()
+    assert sw.band_mask(np.int64(3), np.int64(2)).shape == (3, 3)
+    assert sw.band_mask(1, 2).tolist() == [[True]] and sw.band_mask(3, 100).all()
+    assert at.causal_mask(np.int64(2)).shape == (2, 2)
+    assert at.MultiHeadAttention(np.int64(16), np.int64(4)).d_head == 4
+    plots.barh({"a": np.float64(0.5), "b": -1}, "t", "x")
+    tokviz.plot_timings({"fast": np.float64(3.0), "slow": 30}, "t")
+    assert subword.digamma(np.float64(1.0)) == pytest.approx(-0.5772156649, abs=1e-9)
+    attnviz.plot_heads(ATTN[0], TOKENS, "t", heads=np.arange(2))
