@@ -10,6 +10,7 @@ torch.nn.functional.scaled_dot_product_attention.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import nn
@@ -19,6 +20,34 @@ from torch import nn
 
 def _shape(t: torch.Tensor) -> str:
     return "(" + ", ".join(str(s) for s in t.shape) + ")"
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)  # Python and NumPy ints, not True/False
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def check_positive_int(name: str, value: object) -> None:
+    """Raise a ValueError naming the argument unless value is an int ≥ 1 (not a bool, not a float)."""
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def check_base(base: object) -> None:
+    """Raise a ValueError unless base, the wavelength base of a positional encoding, is a finite number > 1."""
+    if not _is_number(base) or not math.isfinite(base) or base <= 1:
+        raise ValueError(f"base must be a number > 1 (10000 in most models), got {base!r}")
+
+
+def check_float_tensor(name: str, t: object, shape: str) -> None:
+    """Raise a TypeError unless t is a floating-point tensor (integer tensors would be truncated by float maths)."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape {shape}, got {type(t).__name__}")
+    if not t.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got {t.dtype}; convert it with .float()")
 
 
 def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
@@ -45,6 +74,12 @@ def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
         raise ValueError(
             f"every key needs one value: k has {k.shape[-2]} positions ({_shape(k)}) but v has {v.shape[-2]} "
             f"({_shape(v)})"
+        )
+    if k.shape[-2] == 0:
+        raise ValueError(f"k has no positions ({_shape(k)}): attention needs at least one key to attend to")
+    if not q.dtype == k.dtype == v.dtype:
+        raise TypeError(
+            f"q, k and v must share one dtype, got {q.dtype}, {k.dtype} and {v.dtype}; convert with .to(q.dtype)"
         )
     try:
         torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
@@ -110,7 +145,7 @@ def scaled_dot_product_attention(
 
 def causal_mask(n: int, device: torch.device | str | None = None) -> torch.Tensor:
     """Boolean (n, n) mask, True where query i may attend to key j (j <= i)."""
-    if not isinstance(n, int) or n < 1:
+    if not _is_int(n) or n < 1:
         raise ValueError(f"causal_mask needs a positive int length n, got {n!r}")
     return torch.ones(n, n, dtype=torch.bool, device=device).tril()
 
@@ -135,7 +170,9 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, d_model: int, n_heads: int, bias: bool = True) -> None:
         super().__init__()
-        if n_heads < 1 or d_model % n_heads != 0:
+        check_positive_int("d_model", d_model)
+        check_positive_int("n_heads", n_heads)
+        if d_model % n_heads != 0:
             divisors = [h for h in range(1, min(d_model, 64) + 1) if d_model % h == 0]
             raise ValueError(
                 f"d_model={d_model} is not divisible by n_heads={n_heads}: every head gets d_model / n_heads "
@@ -161,6 +198,7 @@ class MultiHeadAttention(nn.Module):
         """Queries from x (B, T, C); keys/values from context (B, S, C), default x. Returns (out, weights)."""
         context = x if context is None else context
         for name, t in (("x", x), ("context", context)):
+            check_float_tensor(name, t, f"(batch, length, d_model={self.d_model})")
             if t.ndim != 3 or t.shape[-1] != self.d_model:
                 raise ValueError(f"{name} must be (batch, length, d_model={self.d_model}), got {_shape(t)}")
         if context.shape[0] != x.shape[0]:
@@ -182,7 +220,9 @@ class FeedForward(nn.Module):
 
     def __init__(self, d_model: int, d_ff: int | None = None) -> None:
         super().__init__()
-        d_ff = 4 * d_model if d_ff is None else d_ff
+        d_ff = 4 * d_model if d_ff is None and _is_int(d_model) else d_ff
+        check_positive_int("d_model", d_model)
+        check_positive_int("d_ff", d_ff)
         self.up = nn.Linear(d_model, d_ff)
         self.down = nn.Linear(d_ff, d_model)
 
@@ -198,6 +238,8 @@ class EncoderLayer(nn.Module):
         self, d_model: int, n_heads: int, d_ff: int | None = None, norm_first: bool = False, eps: float = 1e-5
     ) -> None:
         super().__init__()
+        if not _is_number(eps) or not 0 < eps < 1:
+            raise ValueError(f"eps must be a small positive number (LayerNorm's 1e-5 or BERT's 1e-12), got {eps!r}")
         self.attn = MultiHeadAttention(d_model, n_heads)
         self.ff = FeedForward(d_model, d_ff)
         self.norm1 = nn.LayerNorm(d_model, eps=eps)
@@ -245,10 +287,16 @@ class LearnedPositionalEncoding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int) -> None:
         super().__init__()
+        check_positive_int("max_len", max_len)
+        check_positive_int("d_model", d_model)
         self.table = nn.Embedding(max_len, d_model)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T, d_model) + the first T rows of the table."""
+        d_model = self.table.embedding_dim
+        check_float_tensor("x", x, f"(..., length, d_model={d_model})")
+        if x.ndim < 2 or x.shape[-1] != d_model:
+            raise ValueError(f"x must be (..., length, d_model={d_model}), got {_shape(x)}")
         T, max_len = x.shape[-2], self.table.num_embeddings
         if T > max_len:
             raise ValueError(
@@ -260,10 +308,13 @@ class LearnedPositionalEncoding(nn.Module):
 
 def sinusoidal_encoding(n_positions: int, d_model: int, base: float = 10000.0) -> torch.Tensor:
     """(n_positions, d_model) table: PE[p, 2i] = sin(p / base^(2i/d)), PE[p, 2i+1] = cos(p / base^(2i/d))."""
-    if d_model % 2 or d_model < 2:
-        raise ValueError(f"sinusoidal_encoding needs an even d_model (sin/cos pairs), got {d_model}")
+    if not _is_int(n_positions):
+        raise ValueError(f"n_positions must be an int, got {n_positions!r}")
+    if not _is_int(d_model) or d_model % 2 or d_model < 2:
+        raise ValueError(f"sinusoidal_encoding needs an even d_model (sin/cos pairs), got {d_model!r}")
     if n_positions < 1:
         raise ValueError(f"sinusoidal_encoding needs n_positions >= 1, got {n_positions}")
+    check_base(base)
     position = torch.arange(n_positions, dtype=torch.float32)[:, None]  # (n, 1)
     inv_freq = base ** (-torch.arange(0, d_model, 2, dtype=torch.float32) / d_model)  # (d/2,)
     angles = position * inv_freq  # (n, d/2)
@@ -278,14 +329,17 @@ class RelativePositionBias(nn.Module):
 
     def __init__(self, n_heads: int, max_distance: int) -> None:
         super().__init__()
-        if max_distance < 1:
-            raise ValueError(f"max_distance must be >= 1, got {max_distance}")
+        check_positive_int("n_heads", n_heads)
+        if not _is_int(max_distance) or max_distance < 1:
+            raise ValueError(f"max_distance must be an int >= 1, got {max_distance!r}")
         self.max_distance = max_distance
         self.table = nn.Embedding(2 * max_distance + 1, n_heads)  # one scalar per (offset, head)
 
     def forward(self, n_q: int, n_k: int | None = None) -> torch.Tensor:
         """Bias (n_heads, n_q, n_k) to add to the attention scores."""
         n_k = n_q if n_k is None else n_k
+        check_positive_int("n_q", n_q)
+        check_positive_int("n_k", n_k)
         device = self.table.weight.device
         offset = torch.arange(n_k, device=device)[None, :] - torch.arange(n_q, device=device)[:, None]  # (n_q, n_k)
         index = offset.clamp(-self.max_distance, self.max_distance) + self.max_distance
@@ -296,8 +350,14 @@ def rope_angles(
     n_positions: int, d_head: int, base: float = 10000.0, positions: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin tables (T, d_head) for rotary embeddings, in the rotate-half layout of GPT-NeoX/Llama."""
-    if d_head % 2:
-        raise ValueError(f"rotary embeddings rotate pairs of dimensions, so d_head must be even, got {d_head}")
+    if not _is_int(d_head) or d_head % 2 or d_head < 2:
+        raise ValueError(f"rotary embeddings rotate pairs of dimensions, so d_head must be even, got {d_head!r}")
+    check_base(base)
+    if positions is None:
+        check_positive_int("n_positions", n_positions)
+    elif not isinstance(positions, torch.Tensor) or positions.ndim != 1:
+        got = _shape(positions) if isinstance(positions, torch.Tensor) else type(positions).__name__
+        raise ValueError(f"positions must be a 1-D tensor of positions, e.g. torch.arange(T), got {got}")
     pos = torch.arange(n_positions) if positions is None else positions
     inv_freq = base ** (-torch.arange(0, d_head, 2, dtype=torch.float32, device=pos.device) / d_head)  # (d/2,)
     angles = pos.float()[:, None] * inv_freq[None, :]  # (T, d/2)
@@ -307,9 +367,13 @@ def rope_angles(
 
 def apply_rope(x: torch.Tensor, positions: torch.Tensor | None = None, base: float = 10000.0) -> torch.Tensor:
     """Rotate x (..., T, d_head) by position-dependent angles; positions default to 0..T-1."""
+    check_float_tensor("x", x, "(..., T, d_head)")
+    if x.ndim < 2:
+        raise ValueError(f"x must have shape (..., T, d_head), got {_shape(x)}; add a length axis")
     T, d = x.shape[-2], x.shape[-1]
-    if positions is not None and positions.shape != (T,):
-        raise ValueError(f"positions must be a 1-D tensor of length T={T}, got shape {tuple(positions.shape)}")
+    if positions is not None and (not isinstance(positions, torch.Tensor) or positions.shape != (T,)):
+        got = _shape(positions) if isinstance(positions, torch.Tensor) else type(positions).__name__
+        raise ValueError(f"positions must be a 1-D tensor of length T={T}, got {got}")
     cos, sin = rope_angles(T, d, base, positions)
     cos, sin = cos.to(x.device, x.dtype), sin.to(x.device, x.dtype)
     x1, x2 = x[..., : d // 2], x[..., d // 2 :]

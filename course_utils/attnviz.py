@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import numbers
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,6 +77,10 @@ def _loader_js(view_js: str) -> str:
 
 def offline_view(bertviz_html: str) -> str:
     """Turn the HTML of a bertviz view (html_action='return') into one that needs no network."""
+    if not isinstance(bertviz_html, str):
+        raise TypeError(
+            f"bertviz_html must be the HTML text of a bertviz view (its .data), got {type(bertviz_html).__name__}"
+        )
     if _CDN_REQUIRE not in bertviz_html or _SCRIPT_OPEN not in bertviz_html:
         raise RuntimeError(
             "this bertviz version builds its HTML differently from bertviz 1.4.1, which course_utils.attnviz "
@@ -108,16 +113,24 @@ def _batch_of_one(attention: Sequence[torch.Tensor], what: str) -> list[torch.Te
     return layers
 
 
-def _for_view(attention: Sequence[torch.Tensor], what: str) -> list[torch.Tensor]:
-    """Weights rounded to 4 decimals (in float64, so the page's JSON stays short); plenty for a picture."""
-    return [a.double().round(decimals=4) for a in _batch_of_one(attention, what)]
+def _for_view(attention: Sequence[torch.Tensor], what: str, **tokens: Sequence[str]) -> list[torch.Tensor]:
+    """Weights rounded to 4 decimals (in float64, so the page's JSON stays short); plenty for a picture.
+
+    tokens: name=list for each token list the view labels; its length must match the attention's last two axes.
+    """
+    layers = _batch_of_one(attention, what)
+    for (name, toks), size in zip(tokens.items(), (layers[0].shape[-1], layers[0].shape[-2])):
+        if isinstance(toks, str) or len(toks) != size:
+            got = "one string" if isinstance(toks, str) else f"{len(toks)} entries"
+            raise ValueError(f"{name} has {got} but the attention covers {size} positions: one token per position")
+    return [a.double().round(decimals=4) for a in layers]
 
 
 def head_view_html(attention: Sequence[torch.Tensor], tokens: list[str], **kwargs) -> str:
     """HTML of bertviz's head view (self-attention) that renders with no network."""
     from bertviz import head_view
 
-    layers = _for_view(attention, "attention")
+    layers = _for_view(attention, "attention", tokens=tokens)
     return offline_view(head_view(layers, tokens, html_action="return", **kwargs).data)
 
 
@@ -125,7 +138,7 @@ def model_view_html(attention: Sequence[torch.Tensor], tokens: list[str], **kwar
     """HTML of bertviz's model view (every layer and head) that renders with no network."""
     from bertviz import model_view
 
-    layers = _for_view(attention, "attention")
+    layers = _for_view(attention, "attention", tokens=tokens)
     kwargs.setdefault("display_mode", "light")
     return offline_view(model_view(layers, tokens, html_action="return", **kwargs).data)
 
@@ -136,7 +149,7 @@ def cross_head_view_html(
     """HTML of bertviz's head view of an encoder–decoder model's cross-attention, offline."""
     from bertviz import head_view
 
-    layers = _for_view(cross_attention, "cross_attention")
+    layers = _for_view(cross_attention, "cross_attention", encoder_tokens=encoder_tokens, decoder_tokens=decoder_tokens)
     view = head_view(
         cross_attention=layers, encoder_tokens=encoder_tokens, decoder_tokens=decoder_tokens, html_action="return"
     )
@@ -155,6 +168,9 @@ def model_view(attention: Sequence[torch.Tensor], tokens: list[str], **kwargs) -
 
 def standalone_page(body: str, title: str = "attention") -> str:
     """A complete HTML document around a view, to save and open in any browser."""
+    for name, text in (("body", body), ("title", title)):
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a str, got {type(text).__name__}")
     return (
         f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>\n'
         f"<body>\n{body}\n</body></html>\n"
@@ -163,6 +179,8 @@ def standalone_page(body: str, title: str = "attention") -> str:
 
 def check_attentions(outputs: object, n_layers: int) -> tuple[torch.Tensor, ...]:
     """The attentions of a model output, after checking there is one real tensor per layer."""
+    if not isinstance(n_layers, numbers.Integral) or isinstance(n_layers, bool) or n_layers < 1:
+        raise ValueError(f"n_layers must be a positive int (config.num_hidden_layers), got {n_layers!r}")
     found = getattr(outputs, "attentions", None)
     if found is None or len(found) != n_layers or any(a is None for a in found):
         raise RuntimeError(
@@ -190,12 +208,16 @@ def plot_attention(
     xlabel: str = "key (attended-to token)",
 ) -> plt.Axes:
     """Heatmap of one (Lq, Lk) attention matrix: rows are queries, columns the keys they attend to."""
+    if not isinstance(weights, torch.Tensor):
+        raise TypeError(f"weights must be a torch.Tensor of shape (Lq, Lk), got {type(weights).__name__}")
     w = weights.detach().float().cpu()
     if w.ndim != 2 or w.shape != (len(query_tokens), len(key_tokens)):
         raise ValueError(
             f"weights must be (len(query_tokens), len(key_tokens)) = ({len(query_tokens)}, {len(key_tokens)}), "
             f"got {tuple(w.shape)}"
         )
+    if w.isnan().any():
+        raise ValueError("weights contain nan: a row whose every key was masked? Check the mask before plotting")
     ax = ax or plt.subplots(figsize=(0.45 * len(key_tokens) + 2.5, 0.4 * len(query_tokens) + 1.5))[1]
     sns.heatmap(
         w.numpy(), ax=ax, vmin=0.0, vmax=1.0, cmap="viridis", square=False, cbar=colorbar,
@@ -216,6 +238,10 @@ def plot_heads(
     ncols: int = 4,
 ) -> plt.Figure:
     """Small heatmaps of several heads (H, L, L) of one layer, sharing one colour scale."""
+    if not isinstance(layer_attention, torch.Tensor):
+        raise TypeError(f"layer_attention must be a torch.Tensor (heads, L, L), got {type(layer_attention).__name__}")
+    if not isinstance(ncols, numbers.Integral) or isinstance(ncols, bool) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
     a = layer_attention.detach().float().cpu()
     if a.ndim == 4 and a.shape[0] == 1:
         a = a[0]
@@ -224,6 +250,9 @@ def plot_heads(
     if a.shape[-1] != len(tokens) or a.shape[-2] != len(tokens):
         raise ValueError(f"layer_attention is {tuple(a.shape)} but there are {len(tokens)} tokens")
     heads = list(range(a.shape[0])) if heads is None else list(heads)
+    if not heads or not all(isinstance(h, numbers.Integral) and not isinstance(h, bool) and 0 <= h < a.shape[0]
+                            for h in heads):
+        raise ValueError(f"heads must be head indices in 0 … {a.shape[0] - 1}, got {heads}")
     nrows = -(-len(heads) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 3.0 * nrows + 0.8), squeeze=False,
                              layout="constrained")  # fmt: skip
@@ -247,7 +276,8 @@ def attention_explorer(
     """Static heatmap of one layer and head now; in a live session, add sliders to pick others."""
     layers = _batch_of_one(attentions, "attentions")
     n_layers, n_heads = len(layers), layers[0].shape[1]
-    if not (0 <= layer < n_layers and 0 <= head < n_heads):
+    are_ints = all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in (layer, head))
+    if not (are_ints and 0 <= layer < n_layers and 0 <= head < n_heads):
         raise ValueError(f"layer must be in 0..{n_layers - 1} and head in 0..{n_heads - 1}, got {layer}, {head}")
 
     def draw(layer: int, head: int) -> plt.Figure:

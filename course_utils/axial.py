@@ -105,6 +105,11 @@ class AxialPositionalEncoding(nn.Module):
     @classmethod
     def from_config(cls, config: object) -> AxialPositionalEncoding:
         """A fresh encoding with the grid and dims of a transformers ReformerConfig, checked against its hidden_size."""
+        if not all(hasattr(config, a) for a in ("axial_pos_shape", "axial_pos_embds_dim", "hidden_size")):
+            raise TypeError(
+                f"config must be a transformers ReformerConfig (with axial_pos_shape, axial_pos_embds_dim and "
+                f"hidden_size), got {type(config).__name__}"
+            )
         shape = _check_pair("config.axial_pos_shape", tuple(config.axial_pos_shape))
         dims = _check_pair("config.axial_pos_embds_dim", tuple(config.axial_pos_embds_dim))
         if sum(dims) != config.hidden_size:
@@ -144,6 +149,8 @@ def all_positions_distinct(encodings: torch.Tensor) -> bool:
     concatenated (not added), one differing part is enough — as long as E1 has distinct rows and E2
     has distinct rows, which random tables have with probability 1.
     """
+    if not isinstance(encodings, torch.Tensor):
+        raise TypeError(f"encodings must be a tensor of shape (n, d), got {type(encodings).__name__}")
     if encodings.ndim == 3 and encodings.shape[0] == 1:
         encodings = encodings[0]
     if encodings.ndim != 2:

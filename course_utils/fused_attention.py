@@ -8,7 +8,8 @@ allowed pair, and the compiled kernel skips the others entirely.
 
 Sliding-window convention, shared with course_utils.sliding_window (whose band_mask is the dense
 equivalent of the block masks here): a window w is even and query i attends to the keys j with
-|i − j| ≤ w/2, so an interior row sees exactly w + 1 keys.
+|i − j| ≤ w/2, so an interior row sees exactly w + 1 keys; any even w ≥ 2 is allowed, and one wider
+than the sequence lets every query see every key.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.nn.attention.flex_attention import BlockMask, create_block_mask, flex_attention
 
+from .attention import _check_qkv, _shape
 from .sliding_window import check_window
 
 # --------------------------------------------------------------------------------------- checks
@@ -30,6 +32,13 @@ from .sliding_window import check_window
 def _check_n(n: int) -> None:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n must be a positive int sequence length, got {n!r}")
+
+
+def _device(device: torch.device | str) -> torch.device:
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device must be a torch device or its name ('cpu', 'cuda:0'), got {device!r}") from err
 
 
 def _check_block_size(block_size: int) -> None:
@@ -73,7 +82,7 @@ def sdpa_backends(device: torch.device | str = "cpu") -> dict[str, bool]:
     fp16". SDPBackend.ERROR is left out: it is the "no backend" sentinel, not a kernel.
     OVERRIDEABLE is the hook for out-of-tree devices and is False on CPU and CUDA.
     """
-    device = torch.device(device)
+    device = _device(device)
     q = torch.randn(1, 2, 16, 64, device=device)  # (B, H, n, d)
     dtypes = (torch.float32, torch.float16) if device.type == "cuda" else (torch.float32,)
     result = {}
@@ -94,6 +103,22 @@ def sdpa_with_backend(
 ) -> torch.Tensor:
     """F.scaled_dot_product_attention forced to one backend (SDPBackend.MATH or "MATH", …): (B, H, n, d) → same."""
     backend = _backend(backend)
+    _check_qkv(q, k, v)
+    if attn_mask is not None:
+        mask = attn_mask
+        kind_ok = isinstance(mask, torch.Tensor) and (mask.dtype == torch.bool or mask.is_floating_point())
+        if not kind_ok:
+            raise TypeError("attn_mask must be a boolean (True = may attend) or additive float tensor, or None")
+        scores = (*torch.broadcast_shapes(q.shape[:-2], k.shape[:-2]), q.shape[-2], k.shape[-2])
+        try:
+            ok = torch.broadcast_shapes(attn_mask.shape, scores) == scores
+        except RuntimeError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"attn_mask has shape {_shape(attn_mask)} but must broadcast to the scores' shape {scores}, "
+                "e.g. (Lq, Lk)"
+            )
     out, why = _run_forced(backend, q, k, v, attn_mask=attn_mask, is_causal=is_causal)
     if out is None:
         mask = "no mask" if attn_mask is None else f"a {attn_mask.dtype} mask of shape {tuple(attn_mask.shape)}"
@@ -129,9 +154,10 @@ def sliding_window_block_mask(
     positions are masked out (the results still match SDPA exactly).
     """
     _check_n(n)
-    check_window(window, n)
+    check_window(window)
     _check_block_size(block_size)
     mask_mod = sliding_window_mask_mod(window)
+    device = _device(device)
     return create_block_mask(mask_mod, B=None, H=None, Q_LEN=n, KV_LEN=n, device=device, BLOCK_SIZE=block_size)
 
 
@@ -143,7 +169,7 @@ def expected_computed_tiles(n: int, window: int, block_size: int = 128) -> int:
     form one contiguous range.
     """
     _check_n(n)
-    check_window(window, n)
+    check_window(window)
     _check_block_size(block_size)
     half, n_blocks = window // 2, -(-n // block_size)  # ceil(n / block_size)
     computed = 0
@@ -230,14 +256,21 @@ def flex_sliding_window_attention(
         if not isinstance(t, torch.Tensor) or t.ndim != 4:
             got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
             raise ValueError(f"{name} must have shape (batch, heads, length, head_dim), got {got}")
+    check_window(window)
     n = q.shape[-2]
     if k.shape[-2] != n or v.shape[-2] != n:
         raise ValueError(
             f"sliding-window attention is self-attention: q, k, v need the same length, got {n}, {k.shape[-2]}, "
             f"{v.shape[-2]}"
         )
+    _check_qkv(q, k, v)
     if block_mask is None:
         block_mask = sliding_window_block_mask(n, window, device=q.device)
+    elif not isinstance(block_mask, BlockMask):
+        raise TypeError(
+            f"block_mask must be a BlockMask from sliding_window_block_mask({n}, {window}), or None to build one; "
+            f"got {type(block_mask).__name__}"
+        )
     elif tuple(block_mask.shape[-2:]) != (n, n):
         raise ValueError(
             f"block_mask was built for {block_mask.shape[-2]} queries × {block_mask.shape[-1]} keys but the "

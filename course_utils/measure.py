@@ -18,9 +18,10 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import numbers
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import torch
@@ -37,9 +38,10 @@ def _check_callable(fn: object, name: str) -> None:
 
 
 def _measurement(fn: Callable[[], object], min_run_time: float, num_threads: int | None) -> benchmark.Measurement:
-    if not (isinstance(min_run_time, int | float) and min_run_time > 0):
+    if not (isinstance(min_run_time, int | float) and 0 < min_run_time < math.inf):
         raise ValueError(f"min_run_time must be a positive number of seconds, got {min_run_time!r}")
-    if num_threads is not None and not (isinstance(num_threads, int) and num_threads >= 1):
+    if num_threads is not None and not (isinstance(num_threads, int) and not isinstance(num_threads, bool)
+                                        and num_threads >= 1):
         raise ValueError(f"num_threads must be a positive int or None (torch's current setting), got {num_threads!r}")
     threads = num_threads or torch.get_num_threads()
     timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=threads)
@@ -113,7 +115,10 @@ def _cpu_peak_bytes(fn: Callable[[], object]) -> int:
 def peak_bytes(fn: Callable[[], object], device: torch.device | str | None = None) -> int:
     """Peak bytes torch allocated while fn() ran, above what was already allocated (CPU or CUDA)."""
     _check_callable(fn, "peak_bytes")
-    device = torch.device(device or "cpu")
+    try:
+        device = torch.device(device or "cpu")
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device must be 'cpu' or 'cuda' (or a torch.device), got {device!r}") from err
     if device.type == "cuda":
         torch.cuda.synchronize(device)
         before = torch.cuda.memory_allocated(device)
@@ -129,10 +134,20 @@ def peak_bytes(fn: Callable[[], object], device: torch.device | str | None = Non
 
 def fit_exponent(sizes: Sequence[float], values: Sequence[float]) -> float:
     """Slope of log(value) against log(size) by least squares: value ∝ size^slope."""
+    if not all(isinstance(x, Iterable) and not isinstance(x, str | bytes) for x in (sizes, values)):
+        raise TypeError(
+            f"sizes and values must be sequences of numbers (lists, arrays, DataFrame columns), got "
+            f"{type(sizes).__name__}, {type(values).__name__}"
+        )
+    sizes, values = list(sizes), list(values)
+    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in [*sizes, *values]):
+        raise TypeError("sizes and values must hold numbers (ints or floats)")
     if len(sizes) != len(values) or len(sizes) < 2:
         raise ValueError(
             f"fit_exponent needs two equally long sequences of ≥ 2 points, got {len(sizes)}, {len(values)}"
         )
+    if not all(math.isfinite(x) for x in [*sizes, *values]):
+        raise ValueError("fit_exponent needs finite sizes and values: drop the nan or inf points")
     if min(sizes) <= 0 or min(values) <= 0:
         raise ValueError("fit_exponent takes logarithms: every size and value must be > 0")
     xs, ys = [math.log(s) for s in sizes], [math.log(v) for v in values]
@@ -145,6 +160,10 @@ def fit_exponent(sizes: Sequence[float], values: Sequence[float]) -> float:
 
 def human_bytes(n_bytes: float) -> str:
     """1536 → '1.5 KiB', 3 * 2**30 → '3.0 GiB'."""
+    if isinstance(n_bytes, bool) or not isinstance(n_bytes, numbers.Real):
+        raise TypeError(f"n_bytes must be a number of bytes, got {type(n_bytes).__name__}")
+    if not math.isfinite(n_bytes):
+        raise ValueError(f"n_bytes must be a finite number, got {n_bytes}")
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if abs(n_bytes) < 1024 or unit == "TiB":
             return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
@@ -162,8 +181,13 @@ def attention_sweep(
     num_threads: int | None = 1,
 ) -> list[dict]:
     """For each n: FLOPs, peak bytes and time (best, median, spread) of attend(q, k, v) on random (n, d) inputs."""
-    if not sizes or any(not isinstance(n, int) or n < 1 for n in sizes):
-        raise ValueError(f"sizes must be a non-empty list of positive ints, got {sizes!r}")
+    if not callable(attend):
+        raise TypeError(f"attention_sweep needs a function attend(q, k, v), got {type(attend).__name__}")
+    given, sizes = sizes, list(sizes) if isinstance(sizes, Iterable) and not isinstance(sizes, str | bytes) else []
+    if not sizes or any(not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1 for n in sizes):
+        raise ValueError(f"sizes must be a non-empty list of positive ints, e.g. [256, 512, 1024], got {given!r}")
+    if not isinstance(d, numbers.Integral) or isinstance(d, bool) or d < 1:
+        raise ValueError(f"d must be a positive int (the head width), got {d!r}")
     generator = torch.Generator().manual_seed(seed)
     rows = []
     for n in sizes:

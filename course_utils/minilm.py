@@ -16,6 +16,10 @@ MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9d
 
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in chunks."""
+    if not isinstance(path, str | Path):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__}")
+    if Path(path).is_dir():
+        raise ValueError(f"{path} is a folder: pass the path of a file inside it")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

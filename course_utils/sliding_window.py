@@ -2,8 +2,10 @@
 
 Convention used throughout the chapter: a window w is even and query i attends to the keys j with
 |i − j| ≤ w/2, so an interior row sees exactly w + 1 keys (w/2 on each side plus itself) — the same
-meaning as Longformer's `attention_window`. The banded implementation stores scores as (…, n, w + 1)
-— one row per query, one column per offset −w/2 … +w/2 — and never builds an n × n matrix.
+meaning as Longformer's `attention_window`. Any even w ≥ 2 is allowed, whatever the length n: a
+window that reaches past both ends (w ≥ 2(n − 1)) lets every query see every key, so one token with
+w = 2 is plain (one-key) attention. The banded implementation stores scores as (…, n, w + 1) — one
+row per query, one column per offset −w/2 … +w/2 — and never builds an n × n matrix.
 """
 
 from __future__ import annotations
@@ -14,27 +16,34 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .attention import _check_qkv, _shape, scaled_dot_product_attention
+from .attention import _check_qkv, _is_int, _shape, check_float_tensor, scaled_dot_product_attention
 
 # --------------------------------------------------------------------------------------- checks
 
 
-def check_window(window: int, n: int | None = None) -> None:
-    """Raise a ValueError saying what to do unless window is even, ≥ 2 and (given n) narrower than 2n."""
-    if not isinstance(window, int) or isinstance(window, bool) or window < 2 or window % 2:
-        hint = f"; use {window + 1} or {window - 1}" if isinstance(window, int) and window > 2 and window % 2 else ""
+def check_window(window: int) -> None:
+    """Raise a ValueError saying what to do unless window is an even int ≥ 2 (wider than n means full attention)."""
+    if not _is_int(window) or window < 2 or window % 2:
+        hint = f"; use {window + 1} or {window - 1}" if _is_int(window) and window > 2 and window % 2 else ""
         raise ValueError(
             f"window must be a positive even int (w/2 keys on each side, w + 1 in all), got {window!r}{hint}"
         )
-    if n is not None and window >= 2 * n:
-        raise ValueError(
-            f"window {window} is wider than the whole sequence (n = {n}): every query would see every key, "
-            f"which is plain full attention. Use window < 2n (≤ {2 * (n - 1)}) or call full attention instead"
-        )
+
+
+def _check_n(n: int) -> None:
+    if not _is_int(n) or n < 1:
+        raise ValueError(f"band_mask needs a positive int length n, got {n!r}")
 
 
 def _check_global(n: int, global_idx: torch.Tensor | list[int] | tuple[int, ...] | None) -> torch.Tensor:
-    idx = torch.as_tensor([] if global_idx is None else global_idx, dtype=torch.long).flatten()
+    fix = "global_idx must hold int positions, e.g. [0] or torch.tensor([0, 5])"
+    try:
+        raw = torch.as_tensor([] if global_idx is None else global_idx)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{fix}, got {global_idx!r}") from err
+    if raw.numel() and (raw.is_floating_point() or raw.is_complex() or raw.dtype == torch.bool):
+        raise TypeError(f"{fix}, got {raw.dtype} values {raw.tolist()}")
+    idx = raw.to(torch.long).flatten()
     if idx.numel() and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"global token positions must lie in 0 … {n - 1}, got {idx.tolist()}")
     if idx.unique().numel() != idx.numel():
@@ -47,9 +56,8 @@ def _check_global(n: int, global_idx: torch.Tensor | list[int] | tuple[int, ...]
 
 def band_mask(n: int, window: int, device: torch.device | str | None = None) -> torch.Tensor:
     """Dense boolean (n, n) mask, True where |i − j| ≤ window/2 (the reference the banded code must match)."""
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"band_mask needs a positive int length n, got {n!r}")
-    check_window(window, n)
+    _check_n(n)
+    check_window(window)
     pos = torch.arange(n, device=device)
     return (pos[:, None] - pos[None, :]).abs() <= window // 2
 
@@ -69,6 +77,10 @@ def global_band_mask(
 
 def band_keys(x: torch.Tensor, window: int) -> torch.Tensor:
     """(…, n, d) → a strided view (…, n, w + 1, d): row i holds x[i − w/2 … i + w/2], zeros past the ends."""
+    if not isinstance(x, torch.Tensor) or x.ndim < 2:
+        got = _shape(x) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a torch.Tensor of shape (…, n, d), got {got}")
+    check_window(window)
     half = window // 2
     padded = nn.functional.pad(x, (0, 0, half, half))  # (…, n + w, d): w/2 zero rows on each end
     return padded.unfold(-2, window + 1, 1).transpose(-1, -2)  # (…, n, w + 1, d), a view: no copy
@@ -86,6 +98,8 @@ def _per_sequence(op: Callable[..., torch.Tensor], *tensors: torch.Tensor) -> to
 
 def band_positions(n: int, window: int, device: torch.device | str | None = None) -> torch.Tensor:
     """(n, w + 1) key position of each band slot: row i, slot t holds key i − w/2 + t (may fall outside 0 … n−1)."""
+    _check_n(n)
+    check_window(window)
     return torch.arange(n, device=device)[:, None] - window // 2 + torch.arange(window + 1, device=device)
 
 
@@ -101,7 +115,7 @@ def banded_scores(q: torch.Tensor, k: torch.Tensor, window: int) -> torch.Tensor
     n = q.shape[-2]
     if k.shape[-2] != n:
         raise ValueError(f"sliding-window attention is self-attention: q has {n} positions, k has {k.shape[-2]}")
-    check_window(window, n)
+    check_window(window)
 
     def one_sequence(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:  # (n, d), (n, d) → (n, w + 1)
         return (q.unsqueeze(-2) @ band_keys(k, window).transpose(-1, -2)).squeeze(-2)
@@ -114,6 +128,7 @@ def sliding_window_attention(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each query attends to its w + 1 neighbours; returns (output (…, n, d_v), banded weights (…, n, w + 1))."""
+    _check_qkv(q, k, v)
     scores = banded_scores(q, k, window)  # (…, n, w + 1)
     weights = torch.softmax(scores, dim=-1)
     return band_weighted_sum(weights, v, window), weights
@@ -121,6 +136,14 @@ def sliding_window_attention(
 
 def band_weighted_sum(weights: torch.Tensor, v: torch.Tensor, window: int) -> torch.Tensor:
     """Σ_t weights[i, t] · v[i − w/2 + t]: banded weights (…, n, w + 1) and values (…, n, d_v) → (…, n, d_v)."""
+    check_window(window)
+    check_float_tensor("weights", weights, "(…, n, w + 1)")
+    check_float_tensor("v", v, "(…, n, d_v)")
+    if v.ndim < 2 or weights.ndim < 2 or weights.shape[-2:] != (v.shape[-2], window + 1):
+        raise ValueError(
+            f"weights must be (…, n, w + 1 = {window + 1}) for values v of shape (…, n, d_v); got weights "
+            f"{_shape(weights)} and v {_shape(v)}"
+        )
 
     def one_sequence(weights: torch.Tensor, v: torch.Tensor) -> torch.Tensor:  # (n, w+1), (n, d_v) → (n, d_v)
         return (weights.unsqueeze(-2) @ band_keys(v, window)).squeeze(-2)  # (n, 1, w+1) @ (n, w+1, d_v)
@@ -130,6 +153,10 @@ def band_weighted_sum(weights: torch.Tensor, v: torch.Tensor, window: int) -> to
 
 def banded_to_dense(weights: torch.Tensor, window: int) -> torch.Tensor:
     """Scatter banded (…, n, w + 1) weights into a dense (…, n, n) matrix (for plots and checks on small n)."""
+    check_window(window)
+    check_float_tensor("weights", weights, "(…, n, w + 1)")
+    if weights.ndim < 2:
+        raise ValueError(f"weights must have shape (…, n, w + 1), got {_shape(weights)}")
     n = weights.shape[-2]
     if weights.shape[-1] != window + 1:
         raise ValueError(f"banded weights must have w + 1 = {window + 1} columns, got {_shape(weights)}")
@@ -157,6 +184,11 @@ def sliding_window_attention_with_global(
     Longformer gives global rows their own projections: pass them as q_global, k_global, v_global
     (same shapes as q, k, v); by default the global rows reuse q, k, v.
     """
+    _check_qkv(q, k, v)
+    for name, given, like in (("q_global", q_global, q), ("k_global", k_global, k), ("v_global", v_global, v)):
+        if given is not None and (not isinstance(given, torch.Tensor) or given.shape != like.shape):
+            got = _shape(given) if isinstance(given, torch.Tensor) else type(given).__name__
+            raise ValueError(f"{name} must have the shape of {name[0]}, {_shape(like)}, got {got}")
     n = q.shape[-2]
     idx = _check_global(n, global_idx).to(q.device)
     local = banded_scores(q, k, window)  # (…, n, w + 1)
@@ -188,10 +220,12 @@ class LongformerStyleSelfAttention(nn.Module):
 
     def __init__(self, d_model: int, n_heads: int, window: int) -> None:
         super().__init__()
-        if n_heads < 1 or d_model % n_heads:
+        for name, value in (("d_model", d_model), ("n_heads", n_heads)):
+            if not _is_int(value) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if d_model % n_heads:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}")
-        if not isinstance(window, int) or window < 2 or window % 2:
-            raise ValueError(f"window must be a positive even int, got {window!r}")
+        check_window(window)
         self.n_heads, self.d_head, self.window = n_heads, d_model // n_heads, window
         names = ("query", "key", "value", "query_global", "key_global", "value_global")
         for name in names:
@@ -203,8 +237,10 @@ class LongformerStyleSelfAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, global_idx: torch.Tensor | list[int] | None = None) -> torch.Tensor:
         """(B, n, d_model) → (B, n, d_model); global_idx lists the positions (same for the whole batch)."""
-        if x.ndim != 3:
-            raise ValueError(f"expected hidden states of shape (batch, length, d_model), got {_shape(x)}")
+        d_model = self.n_heads * self.d_head
+        check_float_tensor("x", x, f"(batch, length, d_model={d_model})")
+        if x.ndim != 3 or x.shape[-1] != d_model:
+            raise ValueError(f"x must be (batch, length, d_model={d_model}) hidden states, got {_shape(x)}")
         q, k, v = (self._heads(proj(x)) for proj in (self.query, self.key, self.value))
         idx = _check_global(x.shape[1], global_idx)
         if idx.numel():
@@ -218,6 +254,11 @@ class LongformerStyleSelfAttention(nn.Module):
     @classmethod
     def from_longformer(cls, hf_attention: nn.Module) -> LongformerStyleSelfAttention:
         """Copy the six projections of a transformers LongformerSelfAttention into this layer."""
+        if not hasattr(hf_attention, "one_sided_attn_window_size"):
+            raise TypeError(
+                f"expected a transformers LongformerSelfAttention (model.encoder.layer[i].attention.self), "
+                f"got {type(hf_attention).__name__}"
+            )
         window = 2 * hf_attention.one_sided_attn_window_size
         layer = cls(hf_attention.embed_dim, hf_attention.num_heads, window)
         layer.load_state_dict(hf_attention.state_dict())
@@ -226,6 +267,7 @@ class LongformerStyleSelfAttention(nn.Module):
 
 def receptive_field(n_layers: int, window: int) -> int:
     """Positions one token can draw on after n_layers stacked windows: n_layers · w + 1 (w/2 more each side)."""
-    if n_layers < 0 or window < 0:
-        raise ValueError(f"n_layers and window must be ≥ 0, got {n_layers}, {window}")
+    if not _is_int(n_layers) or n_layers < 0:
+        raise ValueError(f"n_layers must be an int ≥ 0, got {n_layers!r}")
+    check_window(window)
     return n_layers * window + 1

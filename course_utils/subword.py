@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import numbers
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,6 +28,17 @@ GPT2_SPLIT = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\
 SPACE_MARK = "▁"  # U+2581, SentencePiece's visible space
 
 
+def _check_text(text: object, name: str = "text") -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str, got {type(text).__name__}")
+
+
+def _check_count(name: str, value: object, minimum: int = 1) -> None:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        what = "a positive int" if minimum == 1 else f"an int ≥ {minimum}"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+
+
 def bytes_to_unicode() -> dict[int, str]:
     """GPT-2's table from the 256 byte values to printable characters (a space byte becomes 'Ġ')."""
     printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
@@ -42,16 +54,33 @@ CHAR_TO_BYTE = {c: b for b, c in BYTE_TO_CHAR.items()}
 
 def byte_level_split(text: str) -> list[str]:
     """GPT-2 pre-tokenization: split with its regex, then write each UTF-8 byte as one printable character."""
+    _check_text(text)
     return ["".join(BYTE_TO_CHAR[b] for b in piece.encode("utf-8")) for piece in GPT2_SPLIT.findall(text)]
 
 
 def byte_level_decode(tokens: Iterable[str]) -> str:
     """Undo byte_level_split: characters back to bytes, bytes back to text."""
+    if isinstance(tokens, str) or not isinstance(tokens, Iterable):
+        raise TypeError(f"tokens must be a list of byte-level tokens (strings), got {type(tokens).__name__}")
+    tokens = list(tokens)
+    for token in tokens:
+        _check_text(token, "every token")
+        if stray := [c for c in token if c not in CHAR_TO_BYTE]:
+            raise ValueError(
+                f"tokens hold {stray[0]!r}, which is not a byte-level character: pass tokens from byte_level_split "
+                "or a byte-level BPE tokenizer"
+            )
     return bytes(CHAR_TO_BYTE[c] for token in tokens for c in token).decode("utf-8", errors="replace")
 
 
 def is_bert_punctuation(ch: str) -> bool:
     """BERT's punctuation: any ASCII symbol that is not a letter, digit or space, or a Unicode P* character."""
+    if not isinstance(ch, str) or len(ch) != 1:
+        raise ValueError(f"ch must be one character, got {ch!r}")
+    return _is_punctuation(ch)
+
+
+def _is_punctuation(ch: str) -> bool:
     if ch.isascii() and ch.isprintable() and not ch.isalnum() and not ch.isspace():
         return True
     return unicodedata.category(ch).startswith("P")
@@ -59,9 +88,10 @@ def is_bert_punctuation(ch: str) -> bool:
 
 def bert_split(text: str) -> list[str]:
     """BERT pre-tokenization: split on whitespace, and make every punctuation character its own word."""
+    _check_text(text)
     words, current = [], []
     for ch in text:
-        if ch.isspace() or is_bert_punctuation(ch):
+        if ch.isspace() or _is_punctuation(ch):
             if current:
                 words.append("".join(current))
                 current = []
@@ -81,6 +111,7 @@ def _is_cjk(ch: str) -> bool:
 
 def bert_normalize(text: str) -> str:
     """BERT's uncased normalizer: drop control characters, space out CJK, strip accents, lowercase."""
+    _check_text(text)
     out = []
     for ch in text:
         if ch in "\x00\ufffd" or (unicodedata.category(ch).startswith("C") and ch not in "\t\n\r"):
@@ -97,6 +128,7 @@ def bert_normalize(text: str) -> str:
 
 def metaspace_split(text: str) -> list[str]:
     """SentencePiece-style pre-tokenization: spaces become '▁', one '▁' in front, a new word at every '▁'."""
+    _check_text(text)
     if not text:
         return []
     text = text.replace(" ", SPACE_MARK)
@@ -143,6 +175,8 @@ def _check_vocab_size(vocab_size: object, minimum: int, what: str) -> None:
 
 def merge_ids(word: Sequence[int], pair: tuple[int, int], new_id: int) -> list[int]:
     """Replace every occurrence of `pair` in `word` by `new_id`, scanning left to right without overlaps."""
+    if not isinstance(pair, tuple | list) or len(pair) != 2:
+        raise ValueError(f"pair must be two ids (a, b), got {pair!r}")
     out, i = [], 0
     while i < len(word):
         if i + 1 < len(word) and word[i] == pair[0] and word[i + 1] == pair[1]:
@@ -206,6 +240,7 @@ def learn_bpe_merges(
     prefix_ids: Mapping[str, int] | None = None,
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Frequency BPE on word counts: (tokens in id order, merges in order). Ties go to the smaller (id, id)."""
+    _check_count("min_frequency", min_frequency, 0)
     vocab, words, freqs = _start_vocab(counts, special_tokens, initial_alphabet, prefix, prefix_ids)
     _check_vocab_size(vocab_size, len(vocab.tokens), f"{len(special_tokens)} special tokens and the characters")
     pair_count: Counter = Counter()
@@ -256,6 +291,9 @@ class BPETokenizer:
     _cache: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        if not all(isinstance(m, tuple | list) and len(m) == 2 and all(isinstance(x, str) for x in m)
+                   for m in self.merges):
+            raise ValueError("merges must be pairs of strings, in the order they were learned: [('l', 'o'), ...]")
         self.ranks = {pair: rank for rank, pair in reversed(list(enumerate(self.merges)))}
 
     def tokenize_word(self, word: str) -> list[str]:
@@ -282,6 +320,7 @@ class BPETokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Pre-tokenize a text and split every word into tokens."""
+        _check_text(text)
         return [token for word in self.pre_tokenize(text) for token in self.tokenize_word(word)]
 
 
@@ -376,6 +415,11 @@ class WordPieceTokenizer:
     normalize: Callable[[str], str] | None = bert_normalize
     pre_tokenize: Callable[[str], list[str]] = bert_split
 
+    def __post_init__(self) -> None:
+        if self.unk_token not in self.vocab:
+            raise ValueError(f"unk_token {self.unk_token!r} must be in the vocabulary: unknown words become it")
+        _check_count("max_chars", self.max_chars)
+
     def tokenize_word(self, word: str) -> list[str]:
         """Take the longest vocabulary entry at each position; one unknown piece makes the whole word [UNK]."""
         if len(word) > self.max_chars:
@@ -394,6 +438,7 @@ class WordPieceTokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Normalize, pre-tokenize and split every word."""
+        _check_text(text)
         text = self.normalize(text) if self.normalize else text
         return [token for word in self.pre_tokenize(text) for token in self.tokenize_word(word)]
 
@@ -437,6 +482,13 @@ UNK_PENALTY = 10.0  # an unknown character scores 10 below the least likely piec
 
 def digamma(x: float) -> float:
     """ψ(x), by the same recurrence and asymptotic series as the library (bit-for-bit the same numbers)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 < x < math.inf:
+        raise ValueError(f"digamma needs x > 0 (a finite count), got {x!r}")
+    return _digamma(x)
+
+
+def _digamma(x: float) -> float:
+    """digamma unchecked: the EM step passes the unknown piece's nan, which stays nan (as in the library)."""
     result = 0.0
     while x < 7.0:
         result -= 1.0 / x
@@ -465,6 +517,8 @@ def seed_pieces(words: Sequence[tuple[str, int]], max_piece_length: int, seed_si
     it occurs at least twice and is followed by at least two different characters (a branch of the suffix
     tree), and scores occurrences x length. Characters score their corpus frequency.
     """
+    _check_count("max_piece_length", max_piece_length)
+    _check_count("seed_size", seed_size)
     chars: Counter = Counter()
     occurrences: Counter = Counter()
     followers: dict[str, set[str]] = defaultdict(set)
@@ -577,8 +631,8 @@ def _m_step(pieces: Sequence[tuple[str, float]], expected: Sequence[float]) -> l
         if freq >= 0.5:  # pieces expected less than half a time are dropped
             kept.append((piece, freq))
             total += freq
-    log_total = digamma(total)  # the library's Bayesian EM: digamma instead of log
-    return [(piece, digamma(c) - log_total) for piece, c in kept]
+    log_total = _digamma(total)  # the library's Bayesian EM: digamma instead of log
+    return [(piece, _digamma(c) - log_total) for piece, c in kept]
 
 
 def _prune(pieces: list[tuple[str, float]], words: Sequence[tuple[str, int]], vocab_size: int, shrinking: float,
@@ -646,6 +700,10 @@ class UnigramTokenizer:
     pre_tokenize: Callable[[str], list[str]] = metaspace_split
 
     def __post_init__(self) -> None:
+        if not isinstance(self.pieces, dict) or not self.pieces:
+            raise ValueError("pieces must map at least one piece to its log-probability, e.g. {'▁the': -3.2}")
+        if not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in self.pieces.values()):
+            raise ValueError("every piece's score must be a finite log-probability (no nan or inf)")
         self.max_len = max(len(p) for p in self.pieces)
         self.unk_score = min(self.pieces.values()) - UNK_PENALTY
 
@@ -676,6 +734,7 @@ class UnigramTokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Pre-tokenize a text and split every word."""
+        _check_text(text)
         return [token for word in self.pre_tokenize(text) for token in self.tokenize_word(word)]
 
 
@@ -695,6 +754,9 @@ def train_unigram(
     """Train a Unigram model like `tokenizers.trainers.UnigramTrainer`: seed, EM, prune, repeat, finalize."""
     if not 0.0 < shrinking_factor < 1.0:
         raise ValueError(f"shrinking_factor must be between 0 and 1, got {shrinking_factor}")
+    _check_count("n_sub_iterations", n_sub_iterations)
+    _check_count("max_piece_length", max_piece_length)
+    _check_count("seed_size", seed_size)
     counts = count_words(texts, pre_tokenize)
     words = list(counts.items())
     specials = list(special_tokens) if unk_token in special_tokens else [unk_token, *special_tokens]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -21,6 +23,10 @@ def tokens_html(tokens: Sequence[str]) -> str:
     """Tokens as a row of coloured boxes (neighbours in different colours); markers like ## Ġ ▁ stay visible."""
     if isinstance(tokens, str):
         raise TypeError("tokens_html needs a list of tokens, not one string: pass tokenizer.tokenize(text)")
+    if not isinstance(tokens, Sequence):
+        raise TypeError(f"tokens_html needs a list of tokens, got {type(tokens).__name__}")
+    if not all(isinstance(t, str) for t in tokens):
+        raise TypeError("every token must be a str: pass tokenizer.tokenize(text), not the ids")
     return "".join(
         f'<span style="{_BOX.format(bg=PALETTE[i % len(PALETTE)])}">{html.escape(token)}</span>'
         for i, token in enumerate(tokens)
@@ -31,6 +37,11 @@ def comparison_html(text: str, tokenizers: Mapping[str, Callable[[str], Sequence
     """One table row per tokenizer: its name, its token count and its coloured tokens for `text`."""
     if not tokenizers:
         raise ValueError("comparison_html needs at least one tokenizer, e.g. {'WordPiece': tok.tokenize}")
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    for name, tokenize in tokenizers.items():
+        if not callable(tokenize):
+            raise TypeError(f"tokenizers[{name!r}] must be a function text → tokens (e.g. tok.tokenize)")
     rows = []
     for name, tokenize in tokenizers.items():
         tokens = list(tokenize(text))
@@ -50,6 +61,12 @@ def playground(tokenizers: Mapping[str, Callable[[str], Sequence[str]]], default
 
 def plot_tradeoff(rows: Sequence[Mapping], title: str = "Vocabulary size vs sequence length vs unknowns") -> plt.Figure:
     """Two panels from rows with 'tokenizer', 'vocab size', 'tokens per word', 'unknown rate (%)'."""
+    keys = ("tokenizer", "vocab size", "tokens per word", "unknown rate (%)")
+    if not rows:
+        raise ValueError(f"plot_tradeoff needs at least one row with the keys {keys}")
+    for i, row in enumerate(rows):
+        if missing := [k for k in keys if k not in row]:
+            raise ValueError(f"row {i} lacks {missing}: every row needs {keys}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     for i, row in enumerate(rows):
         colour = f"C{i % 10}"
@@ -69,6 +86,8 @@ def plot_timings(seconds: Mapping[str, float], title: str, unit: str = "µs per 
     """Horizontal bars of median times (already in `unit`), fastest at the top; linear, so lengths compare as ratios."""
     if not seconds:
         raise ValueError("plot_timings needs at least one timing")
+    if not all(isinstance(t, numbers.Real) and not isinstance(t, bool) and 0 < t < math.inf for t in seconds.values()):
+        raise ValueError(f"seconds must map names to positive numbers (the bars use a log scale), got {dict(seconds)}")
     names = sorted(seconds, key=seconds.get, reverse=True)
     _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.3))
     ax.barh(names, [seconds[n] for n in names], color="tab:blue")
@@ -82,6 +101,9 @@ def plot_padding(batches: Mapping[str, Sequence[tuple[int, int]]], title: str) -
     """Stacked bars per batch of (real tokens, padding tokens), one panel per padding strategy."""
     if not batches:
         raise ValueError("plot_padding needs at least one strategy: {name: [(real, padding), ...]}")
+    for name, counts in batches.items():
+        if not counts or not all(isinstance(c, tuple | list) and len(c) == 2 for c in counts):
+            raise ValueError(f"batches[{name!r}] must be a list of (real, padding) pairs, one per batch")
     fig, axes = plt.subplots(1, len(batches), figsize=(5 * len(batches), 3.4), sharey=True, squeeze=False)
     tallest = max(r + p for counts in batches.values() for r, p in counts)
     for ax, (name, counts) in zip(axes[0], batches.items()):

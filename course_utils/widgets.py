@@ -36,6 +36,8 @@ def live_view(
     """
     if not callable(render) or not callable(make_controls):
         raise TypeError("live_view needs render(**values) and make_controls() to be functions")
+    if not isinstance(defaults, Mapping):
+        raise TypeError(f"defaults must be a mapping {{argument name: value}}, got {type(defaults).__name__}")
     handle = display(_displayable(render(**defaults)), display_id=True)  # None outside an IPython kernel
     if handle is None or not is_interactive():
         return
@@ -57,6 +59,8 @@ def live_view(
 
 def text_explorer(answer: Callable[[str], object], default: str, placeholder: str = "Type a sentence") -> None:
     """Show answer(default) now as a plain output; in a live session add a text box that re-runs answer() in place."""
+    if not callable(answer):
+        raise TypeError(f"answer must be a function text → something to show, got {type(answer).__name__}")
     if not isinstance(default, str) or not default.strip():
         raise ValueError("text_explorer needs a non-empty default sentence for its static view")
 

@@ -121,7 +121,7 @@ def test_mask_helpers_check_their_input():
 def test_heads_must_divide_d_model():
     with pytest.raises(ValueError, match="d_model=100 is not divisible by n_heads=12"):
         MultiHeadAttention(100, 12)
-    with pytest.raises(ValueError, match="not divisible"):
+    with pytest.raises(ValueError, match="n_heads must be a positive int"):
         MultiHeadAttention(64, 0)
 
 
@@ -341,15 +341,24 @@ def test_rope_scores_depend_only_on_the_relative_offset(m, n, shift, seed):
     assert math.isclose(score(m, n), score(m + s, n + s), rel_tol=1e-4, abs_tol=1e-3)
 
 
-def test_rope_keeps_norms_and_matches_transformers_llama():
-    from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
+@pytest.mark.parametrize("base", [10000.0, 500000.0])  # Llama 2's base and Llama 3's
+@pytest.mark.parametrize("start", [0, 37])  # positions 0… and a continuation, as with a KV cache
+def test_rope_matches_transformers_llama_rotary_embedding(base, start):
+    """Our rotation equals Llama's, with cos/sin from transformers' own LlamaRotaryEmbedding (not our angles)."""
+    from transformers import LlamaConfig
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb
 
-    x = torch.randn(2, 4, 10, 8)  # (B, nh, T, hs)
-    ours = apply_rope(x)
-    assert torch.allclose(ours.norm(dim=-1), x.norm(dim=-1), atol=1e-5)
-    cos, sin = rope_angles(10, 8)
-    theirs, _ = apply_rotary_pos_emb(x, x, cos[None], sin[None])
-    assert torch.allclose(ours, theirs, atol=1e-6)
+    config = LlamaConfig(hidden_size=64, num_attention_heads=4, head_dim=16, max_position_embeddings=128,
+                         rope_parameters={"rope_type": "default", "rope_theta": base})
+    x = torch.randn(2, 4, 10, 16)  # (B, nh, T, hs)
+    positions = torch.arange(start, start + 10)
+    cos, sin = LlamaRotaryEmbedding(config)(x, positions[None])  # (1, T, hs) each
+    theirs, _ = apply_rotary_pos_emb(x, x, cos, sin)
+    ours = apply_rope(x, positions, base=base)
+    assert torch.allclose(ours, theirs, atol=1e-5)
+    our_cos, our_sin = rope_angles(10, 16, base, positions)
+    assert torch.allclose(our_cos, cos[0], atol=1e-5) and torch.allclose(our_sin, sin[0], atol=1e-5)
+    assert torch.allclose(ours.norm(dim=-1), x.norm(dim=-1), atol=1e-4)  # a rotation keeps lengths
 
 
 def test_learned_positions_are_added_per_position():

@@ -18,10 +18,30 @@ def test_network_guard_blocks_outside_and_allows_loopback():
     server.close()
 
 
-def test_offline_variables_are_set_before_tests():
-    import os
+def test_offline_session_loads_the_stand_in_without_any_connection(monkeypatch, capsys, tmp_path):
+    """With the session's offline switches, a real checkpoint name gives its stand-in and no socket is ever opened."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import OfflineModeIsEnabled
 
-    assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["COURSE_OFFLINE"] == "1"
+    from course_utils import hub
+
+    attempts = []
+
+    def record(sock, address):
+        attempts.append(address)
+        raise netguard.NetworkBlocked(f"tried {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", record)
+    monkeypatch.setattr(socket.socket, "connect_ex", record)
+    monkeypatch.setattr(hub, "_load_real", lambda *a: pytest.fail("tried the real checkpoint"))
+    loaded = hub.load_model("distilbert/distilbert-base-uncased-finetuned-sst-2-english", device="cpu")
+    assert loaded.source == "stand-in" and loaded.checkpoint.standin == "sentiment-minilm"
+    assert set(loaded.model.config.id2label.values()) == {"NEGATIVE", "POSITIVE"}
+    assert "COURSE_OFFLINE=1" in capsys.readouterr().out
+    with pytest.raises(Exception) as refused:  # the hub client itself is offline: it refuses before connecting
+        hf_hub_download("openai-community/gpt2", "config.json", cache_dir=tmp_path)
+    assert isinstance(refused.value.__cause__, OfflineModeIsEnabled)  # refused for being offline, not by the guard
+    assert attempts == []
 
 
 def test_pick_device_honours_override(monkeypatch):

@@ -1,5 +1,7 @@
 """Chapter 7 checkers accept the references and the notebook's solutions, and reject typical mistakes."""
 
+import re
+
 import pytest
 import torch
 
@@ -22,11 +24,17 @@ def test_stubs_are_not_solved_yet_and_do_not_raise():
         assert check(stub).status == "not solved yet"
 
 
+def rejects(check, wrong, message):
+    result = check(wrong)
+    assert result.status == "wrong", f"{wrong.__name__} was accepted"
+    assert re.search(message, result.message), result.message
+
+
 # ---------------------------------------------------------------------------- exercise 1
 
 
 def test_reference_band_mask_agrees_with_course_utils():
-    for n, w in [(6, 2), (10, 4), (7, 6), (12, 10)]:
+    for n, w in [(6, 2), (10, 4), (7, 6), (12, 10), (5, 8), (4, 20), (2, 2), (1, 2)]:
         assert torch.equal(ch07.reference_band_mask(n, w), band_mask(n, w))
 
 
@@ -58,18 +66,55 @@ def clipped_band(n, window):  # builds a (w+1)-wide matrix instead of the dense 
     return ch07.reference_band_mask(n, window)[:, : window + 1]
 
 
-WRONG_BANDS = [strict_band, full_window_each_side, causal_band, float_band, inverted_band, clipped_band]
+def refuses_wide_windows(n, window):  # the old course convention: window < 2n
+    return band_mask(n, window) if window < 2 * n else (_ for _ in ()).throw(ValueError("window too wide"))
 
 
-@pytest.mark.parametrize("wrong", WRONG_BANDS)
-def test_band_mask_checker_rejects(wrong):
-    assert ch07.check_band_mask(wrong).status == "wrong"
+def no_diagonal(n, window):
+    return ch07.reference_band_mask(n, window) & ~torch.eye(n, dtype=torch.bool)
 
 
-def test_band_mask_messages_say_what_is_wrong():
-    assert "must be torch.bool" in ch07.check_band_mask(float_band).message
-    assert "row 3 has 1 True entries, it should have 3" in ch07.check_band_mask(strict_band).message
-    assert "should be (n, n)" in ch07.check_band_mask(clipped_band).message
+def as_nested_lists(n, window):
+    return ch07.reference_band_mask(n, window).tolist()
+
+
+def from_numpy(n, window):
+    import numpy as np
+
+    pos = np.arange(n)
+    return np.abs(pos[:, None] - pos[None, :]) <= window // 2
+
+
+def window_minus_one_each_side(n, window):  # half = (w - 1) // 2: an odd-window formula
+    pos = torch.arange(n)
+    return (pos[:, None] - pos[None, :]).abs() <= (window - 1) // 2
+
+
+def shifted_band(n, window):  # offsets 0 … w instead of −w/2 … w/2
+    pos = torch.arange(n)
+    diff = pos[None, :] - pos[:, None]
+    return (diff >= 0) & (diff <= window)
+
+
+WRONG_BANDS = [
+    (strict_band, r"row 3 has 1 True entries, it should have 3\); the comparison is \|i − j\| ≤ w/2 = 1 \(≤, not <\)"),
+    (full_window_each_side, r"keys up to w/2 = 1 away, not w = 2"),
+    (causal_band, r"the window is symmetric"),
+    (float_band, r"must be torch\.bool"),
+    (inverted_band, r"the mask is inverted"),
+    (clipped_band, r"should be \(n, n\)"),
+    (refuses_wide_windows, r"a window much wider than the sequence.*raised ValueError"),
+    (no_diagonal, r"a query always sees itself"),
+    (as_nested_lists, r"return a torch\.Tensor, not list"),
+    (from_numpy, r"return a torch\.Tensor, not ndarray"),
+    (window_minus_one_each_side, r"≤, not <"),
+    (shifted_band, r"the window is symmetric"),
+]
+
+
+@pytest.mark.parametrize("wrong, message", WRONG_BANDS, ids=[w.__name__ for w, _ in WRONG_BANDS])
+def test_band_mask_checker_rejects_with_the_likely_mistake(wrong, message):
+    rejects(ch07.check_band_mask, wrong, message)
 
 
 # ---------------------------------------------------------------------------- exercise 2
@@ -103,17 +148,60 @@ def transposed_rotation(x, rotations):
     return torch.cat([rotated, -rotated], -1).argmax(-1)
 
 
-@pytest.mark.parametrize(
-    "wrong",
-    [positive_half_only, argmin_instead, negative_half_first, abs_instead_of_sign, float_buckets, transposed_rotation],
-)
-def test_lsh_checker_rejects(wrong):
-    assert ch07.check_lsh_buckets(wrong).status == "wrong"
+def argmax_over_vectors(x, rotations):
+    rotated = x @ rotations
+    return torch.cat([rotated, -rotated], -1).argmax(0)
 
 
-def test_lsh_messages_say_what_is_wrong():
-    assert "forget the −xR half" in ch07.check_lsh_buckets(positive_half_only).message
-    assert "must be integers" in ch07.check_lsh_buckets(float_buckets).message
+def concatenated_along_vectors(x, rotations):
+    rotated = x @ rotations
+    return torch.cat([rotated, -rotated], 0).argmax(-1)
+
+
+def keepdim(x, rotations):
+    rotated = x @ rotations
+    return torch.cat([rotated, -rotated], -1).argmax(-1, keepdim=True)
+
+
+def as_list_of_ints(x, rotations):
+    return ch07.reference_lsh_buckets(x, rotations).tolist()
+
+
+def one_hot(x, rotations):
+    buckets = ch07.reference_lsh_buckets(x, rotations)
+    return torch.nn.functional.one_hot(buckets, 2 * rotations.shape[1])
+
+
+def rotation_transposed(x, rotations):  # x @ R.T: only runs when R is square
+    rotated = x @ (rotations.T if rotations.shape[0] == rotations.shape[1] else rotations)
+    return torch.cat([rotated, -rotated], -1).argmax(-1)
+
+
+def sign_bits(x, rotations):  # a different LSH: the signs of xR read as a binary number
+    bits = (x @ rotations > 0).long()
+    return (bits * 2 ** torch.arange(bits.shape[-1])).sum(-1)
+
+
+WRONG_BUCKETS = [
+    (positive_half_only, r"forget the −xR half"),
+    (argmin_instead, r"that is the argmin of \[xR ; −xR\]"),
+    (negative_half_first, r"the halves swapped: .* positive half first"),
+    (abs_instead_of_sign, r"forget the −xR half"),
+    (float_buckets, r"must be integers"),
+    (transposed_rotation, r"vectors are in the wrong bucket"),
+    (argmax_over_vectors, r"argmax over the last axis \(the buckets\), one bucket per vector, not over dim 0"),
+    (concatenated_along_vectors, r"concatenate xR and −xR along the last axis"),
+    (keepdim, r"it should be one bucket per vector"),
+    (as_list_of_ints, r"return a torch\.Tensor of bucket ids, not list"),
+    (one_hot, r"it should be one bucket per vector"),
+    (rotation_transposed, r"vectors are in the wrong bucket"),
+    (sign_bits, r"vectors are in the wrong bucket|forget the −xR half"),
+]
+
+
+@pytest.mark.parametrize("wrong, message", WRONG_BUCKETS, ids=[w.__name__ for w, _ in WRONG_BUCKETS])
+def test_lsh_checker_rejects_with_the_likely_mistake(wrong, message):
+    rejects(ch07.check_lsh_buckets, wrong, message)
 
 
 def test_lsh_reference_is_scale_invariant():
@@ -149,9 +237,49 @@ def as_list(shape, dims):
     return list(ch07.reference_axial_params(shape, dims))
 
 
-@pytest.mark.parametrize("wrong", [swapped_pairing, product_of_sums, full_uses_one_width, as_floats, as_list])
-def test_axial_checker_rejects(wrong):
-    assert ch07.check_axial_params(wrong).status == "wrong"
+def swapped_order(shape, dims):
+    full, axial = ch07.reference_axial_params(shape, dims)
+    return axial, full
+
+
+def numpy_ints(shape, dims):
+    import numpy as np
+
+    return tuple(np.int64(x) for x in ch07.reference_axial_params(shape, dims))
+
+
+def with_the_ratio(shape, dims):
+    full, axial = ch07.reference_axial_params(shape, dims)
+    return full, axial, full / axial
+
+
+def as_dict(shape, dims):
+    full, axial = ch07.reference_axial_params(shape, dims)
+    return {"full": full, "axial": axial}
+
+
+def one_shared_width(shape, dims):  # both tables as wide as the model
+    (n1, n2), (d1, d2) = shape, dims
+    return n1 * n2 * (d1 + d2), (n1 + n2) * (d1 + d2) // 2
+
+
+WRONG_AXIAL = [
+    (swapped_pairing, r"a row of width d1 for each of the n1 values"),
+    (product_of_sums, r"E1 \(n1, d1\) and E2 \(n2, d2\)"),
+    (full_uses_one_width, r"one \(d1 \+ d2\)-wide row per position"),
+    (as_floats, r"full must be an int, not a float"),
+    (as_list, r"must be a tuple, not a list"),
+    (swapped_order, r"the two counts are swapped"),
+    (numpy_ints, r"full must be a Python int, not int64"),
+    (with_the_ratio, r"return two numbers, \(full, axial\), not 3"),
+    (as_dict, r"must be a tuple, not dict"),
+    (one_shared_width, r"E1 \(n1, d1\) and E2 \(n2, d2\)"),
+]
+
+
+@pytest.mark.parametrize("wrong, message", WRONG_AXIAL, ids=[w.__name__ for w, _ in WRONG_AXIAL])
+def test_axial_checker_rejects_with_the_likely_mistake(wrong, message):
+    rejects(ch07.check_axial_params, wrong, message)
 
 
 def test_axial_reference_gives_reformers_numbers():

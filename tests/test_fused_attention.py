@@ -81,7 +81,7 @@ def test_mask_mod_and_dense_mask_agree_with_the_convention(n, window):
         (lambda: band_mask(16, 7), "must be a positive even int.*use 8 or 6"),
         (lambda: sliding_window_mask_mod(0), "must be a positive even int"),
         (lambda: sliding_window_block_mask(512, True), "must be a positive even int"),
-        (lambda: sliding_window_block_mask(100, 200), r"wider than the whole sequence.*≤ 198"),
+        (lambda: sliding_window_block_mask(100, 3), r"must be a positive even int.*use 4 or 2"),
         (lambda: expected_block_sparsity(0, 2), "n must be a positive int"),
         (lambda: sliding_window_block_mask(256, 64, block_size=0), "block_size must be a positive int"),
     ],
@@ -144,6 +144,18 @@ def test_eager_flex_equals_sdpa_with_dense_mask(n, window):
     expected = F.scaled_dot_product_attention(q, k, v, attn_mask=band_mask(n, window))
     out = flex_sliding_window_attention(q, k, v, window, compiled=False)
     assert (out - expected).abs().max() <= 1e-5
+
+
+@pytest.mark.parametrize("n, window", [(1, 2), (3, 2), (5, 8), (5, 40), (130, 1000)])
+def test_one_token_and_windows_wider_than_the_sequence_are_full_attention(n, window):
+    """The convention shared with sliding_window and the chapter 7 checker: any even window, whatever n."""
+    q, k, v = _qkv(n, d=16)
+    expected = F.scaled_dot_product_attention(q, k, v, attn_mask=band_mask(n, window))
+    assert (flex_sliding_window_attention(q, k, v, window, compiled=False) - expected).abs().max() <= 1e-5
+    if window >= 2 * (n - 1):
+        assert band_mask(n, window).all()
+        assert (expected - F.scaled_dot_product_attention(q, k, v)).abs().max() <= 1e-6
+        assert expected_computed_tiles(n, window, 64) == (-(-n // 64)) ** 2 and expected_block_sparsity(n, window) == 0
 
 
 def test_compiled_flex_equals_sdpa_with_dense_mask():  # the one torch.compile in the tests (seconds)

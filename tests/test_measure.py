@@ -1,7 +1,5 @@
 """course_utils.measure: exponents, byte counts and timing helpers measure what they claim."""
 
-import math
-
 import pytest
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -90,9 +88,18 @@ def test_count_flops_is_exact_for_matmuls_and_attention() -> None:
 
 def test_human_bytes() -> None:
     assert human_bytes(512) == "512 B"
+    assert human_bytes(1023) == "1023 B" and human_bytes(1024) == "1.0 KiB"  # the unit changes at 1024, not 1000
     assert human_bytes(1536) == "1.5 KiB"
-    assert human_bytes(4 * 65536**2) == "16.0 GiB"
-    assert math.isclose(4 * 65536**2 / 2**30, 16.0)
+    assert human_bytes(-1536) == "-1.5 KiB"  # a difference of two peaks may be negative
+    assert human_bytes(3 * 2**50) == "3072.0 TiB"  # TiB is the largest unit
+
+
+def test_human_bytes_of_measured_and_described_tensors() -> None:
+    """The figures chapter 7 prints: what torch really allocates, and the 64K × 64K fp32 score matrix it describes."""
+    n = 256
+    assert human_bytes(peak_bytes(lambda: torch.empty(n, n))) == "256.0 KiB"  # measured, not computed by hand
+    scores = torch.empty(65536, 65536, device="meta")  # shape and dtype only: nothing is allocated
+    assert human_bytes(scores.nelement() * scores.element_size()) == "16.0 GiB"
 
 
 def test_attention_sweep_rows() -> None:

@@ -29,9 +29,7 @@ def _qkv(shape: tuple[int, ...], seed: int = 0) -> tuple[torch.Tensor, ...]:
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(1, 40), half=st.integers(1, 12), seed=st.integers(0, 99))
 def test_banded_equals_dense_band_mask(n: int, half: int, seed: int) -> None:
-    window = 2 * half
-    if window >= 2 * n:
-        return
+    window = 2 * half  # may reach past both ends of the sequence: then it is full attention
     q, k, v = _qkv((2, n, 8), seed)
     out, weights = sliding_window_attention(q, k, v, window)
     ref_out, ref_weights = scaled_dot_product_attention(q, k, v, mask=band_mask(n, window))
@@ -48,6 +46,19 @@ def test_window_convention_w_plus_one_keys() -> None:
     _, weights = sliding_window_attention(*_qkv((n, 4)), window)
     assert weights.shape == (n, window + 1)
     assert torch.allclose(weights.sum(-1), torch.ones(n))
+
+
+@pytest.mark.parametrize(("n", "window"), [(1, 2), (1, 8), (2, 2), (3, 4), (5, 8), (5, 20)])
+def test_a_window_reaching_past_both_ends_is_full_attention(n: int, window: int) -> None:
+    """Any even window is allowed whatever n (the chapter 7 checker's convention): one token, or w ≥ 2(n − 1)."""
+    from course_utils.exercises import ch07
+
+    assert band_mask(n, window).all() and torch.equal(band_mask(n, window), ch07.reference_band_mask(n, window))
+    q, k, v = _qkv((2, n, 8))
+    out, weights = sliding_window_attention(q, k, v, window)
+    assert (out - scaled_dot_product_attention(q, k, v)[0]).abs().max() <= 1e-5
+    assert weights.shape == (2, n, window + 1) and torch.allclose(weights.sum(-1), torch.ones(2, n))
+    assert receptive_field(1, window) == window + 1
 
 
 def test_band_keys_is_a_view_holding_the_neighbours() -> None:
@@ -107,7 +118,7 @@ def test_receptive_field_grows_by_w_per_layer() -> None:
 
 @pytest.mark.parametrize(
     ("n", "window", "match"),
-    [(10, 3, "even"), (10, 0, "even"), (10, 20, "wider than the whole sequence"), (0, 2, "positive int length")],
+    [(10, 3, "even"), (10, 0, "even"), (10, 2.0, "even int"), (0, 2, "positive int length")],
 )
 def test_bad_windows_say_what_to_do(n: int, window: int, match: str) -> None:
     with pytest.raises(ValueError, match=match):

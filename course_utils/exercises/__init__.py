@@ -84,7 +84,7 @@ def _compact(value: object) -> str:
 class Shown:
     """An expected answer that prints compactly in a failure message."""
 
-    def __init__(self, value: torch.Tensor) -> None:
+    def __init__(self, value: object) -> None:
         self.value = value
 
     def __repr__(self) -> str:
@@ -101,19 +101,45 @@ class _Answer:
         return _compact(self.value) + (f" — {self.problem}" if self.problem else "")
 
 
-def run_judged(
-    name: str, fn: Callable, cases: list[Case], problem: Callable[[object, torch.Tensor], str | None]
-) -> Result:
-    """run_cases for tensor answers: problem(got, expected) returns None when right, else what is wrong, in words."""
+Problem = Callable[[object, Any, tuple], str | None]  # (got, expected, the case's args) -> what is wrong
 
-    def judge(got: _Answer, expect: Shown) -> bool:
-        got.problem = problem(got.value, expect.value) or ""
-        return not got.problem
 
-    for case in cases:
-        case.judge = judge
+def run_judged(name: str, fn: Callable, cases: list[Case], problem: Problem) -> Result:
+    """run_cases where problem(got, expected, args) returns None when right, else what is wrong, in words."""
+
+    def judge_for(args: tuple) -> Callable[[_Answer, Shown], bool]:
+        def judge(got: _Answer, expect: Shown) -> bool:
+            got.problem = problem(got.value, expect.value, args) or ""
+            return not got.problem
+
+        return judge
+
+    cases = [Case(c.args, c.expect if isinstance(c.expect, Shown) else Shown(c.expect), c.why, judge_for(c.args))
+             for c in cases]
     wrapped = (lambda *args: _Answer(fn(*args))) if callable(fn) else fn
     return run_cases(name, wrapped, cases)
+
+
+def int_problem(value: object, what: str) -> str | None:
+    """What is wrong with value as a Python int (a float, a tensor, a bool…), or None."""
+    if type(value) is int:
+        return None
+    if isinstance(value, float):
+        return f"{what} must be an int, not a float ({value!r}): count with ints, or convert with int(…)"
+    if isinstance(value, torch.Tensor):
+        return f"{what} must be a Python int, not a tensor: convert it with int(…) or .item()"
+    return f"{what} must be a Python int, not {type(value).__name__} ({value!r}): convert it with int(…)"
+
+
+def container_problem(value: object, wanted: type, what: str) -> str | None:
+    """What is wrong when value is not of the container type wanted (a list instead of a tuple…), or None."""
+    if type(value) is wanted:
+        return None
+    other = type(value).__name__
+    if isinstance(value, list | tuple) and wanted in (list, tuple):
+        fix = "tuple(…) or (a, b)" if wanted is tuple else "list(…) or [a, b]"
+        return f"{what} must be a {wanted.__name__}, not a {other}: return {fix}"
+    return f"{what} must be a {wanted.__name__}, not {other}"
 
 
 def mask_format_problem(got: object, expect: torch.Tensor, shape_name: str) -> str | None:

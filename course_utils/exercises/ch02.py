@@ -5,13 +5,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from . import Case, Result, run_cases
+from . import Case, Result, container_problem, int_problem, run_judged
 
 SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[PAD]", "[MASK]")
 
 
-def _as_list(got: object) -> list | None:
-    return list(got) if isinstance(got, list | tuple) else None
+def _tokens_problem(got: object, what: str) -> str | None:
+    """What is wrong with got as a list of strings, or None."""
+    if isinstance(got, str):
+        return f"return a list of {what}, not one string: keep them apart (no join)"
+    if problem := container_problem(got, list, "the result"):
+        return problem
+    if not all(isinstance(x, str) for x in got):
+        return f"every entry must be a str, got {sorted({type(x).__name__ for x in got if not isinstance(x, str)})}"
+    return None
 
 
 def reference_bpe_encode(word: str, merges: list[tuple[str, str]]) -> list[str]:
@@ -30,6 +37,22 @@ def reference_bpe_encode(word: str, merges: list[tuple[str, str]]) -> list[str]:
     return symbols
 
 
+def _bpe_problem(got: object, expect: list[str], args: tuple) -> str | None:
+    """None when got is the expected token list; else the BPE rule it breaks."""
+    word, merges = args
+    if problem := _tokens_problem(got, "tokens"):
+        return problem
+    if got == expect:
+        return None
+    if "".join(got) != word:
+        return f"the tokens join to {''.join(got)!r}, not to the word {word!r}: merging never adds or drops characters"
+    return (
+        "apply the merges one after the other, in the order they were learned (skip one that does not apply and go "
+        "on with the next); each merge (a, b) joins every neighbouring pair of symbols exactly equal to a and b, "
+        "left to right, without overlaps"
+    )
+
+
 def check_bpe_encode(fn: Callable) -> Result:
     """Exercise 1: tokenize a new word with a list of learned BPE merges."""
     inputs = [
@@ -37,13 +60,19 @@ def check_bpe_encode(fn: Callable) -> Result:
         ("abab", [("b", "a"), ("a", "b")], "the earlier merge wins, even though 'ab' comes first in the word"),
         ("aaaaa", [("a", "a")], "a repeated pair merges left to right without overlaps"),
         ("aaaa", [("a", "a"), ("aa", "aa")], "a later merge builds on an earlier one"),
+        ("low", [("x", "y"), ("l", "o"), ("lo", "w")], "an early merge does not apply: the later ones still do"),
+        ("lower", [("l", "o"), ("q", "u"), ("lo", "w"), ("e", "r")], "a merge in the middle does not apply"),
+        ("abc", [("a", "b"), ("b", "c"), ("a", "bc")], "a pair is two exact symbols: 'ab' + 'c' is not ('a', 'bc')"),
+        ("xab", [("x", "a"), ("a", "b")], "('a', 'b') does not apply to the symbols 'xa' + 'b'"),
         ("xyz", [("a", "b")], "no merge applies"),
+        ("hi", [], "no merges at all"),
         ("a", [("a", "b")], "a one-character word"),
+        ("", [("a", "b")], "an empty word has no tokens"),
         ("Ġthe", [("Ġ", "t"), ("h", "e"), ("Ġt", "he")], "a byte-level word with its Ġ"),
         ("tallest", [("a", "l"), ("al", "l"), ("e", "s"), ("t", "all"), ("es", "t")], "merges out of word order"),
     ]
-    cases = [Case((w, m), reference_bpe_encode(w, m), why, lambda g, e: _as_list(g) == e) for w, m, why in inputs]
-    return run_cases("bpe_encode", fn, cases)
+    cases = [Case((w, m), reference_bpe_encode(w, m), why) for w, m, why in inputs]
+    return run_judged("bpe_encode", fn, cases, _bpe_problem)
 
 
 def reference_wordpiece_to_words(tokens: list[str]) -> list[str]:
@@ -59,6 +88,23 @@ def reference_wordpiece_to_words(tokens: list[str]) -> list[str]:
     return words
 
 
+def _words_problem(got: object, expect: list[str], args: tuple) -> str | None:
+    """None when got is the expected word list; else the rule it breaks."""
+    if problem := _tokens_problem(got, "words"):
+        return problem
+    if got == expect:
+        return None
+    if left := [w for w in got if any(special in w for special in SPECIAL_TOKENS)]:
+        return f"{left[0]!r} is left in: drop the special tokens {', '.join(SPECIAL_TOKENS)}"
+    if "[UNK]" in expect and "[UNK]" not in got:
+        return "[UNK] is a word of its own (a word the tokenizer did not know): keep it"
+    if any(w.startswith("##") for w in got):
+        return "glue a ## piece onto the previous word, without its ##"
+    if len(got) > len(expect):
+        return "a ## piece is part of the word before it: append token[2:] to the last word"
+    return "drop the special tokens first, then glue every ## piece onto the word before it, without its ##"
+
+
 def check_wordpiece_to_words(fn: Callable) -> Result:
     """Exercise 2: WordPiece tokens back to words."""
     inputs = [
@@ -68,16 +114,16 @@ def check_wordpiece_to_words(fn: Callable) -> Result:
             ["[CLS]", "how", "old", "?", "[SEP]", "built", "in", "1887", "[SEP]", "[PAD]", "[PAD]"],
             "a padded sentence pair",
         ),
+        (["[CLS]", "the", "[MASK]", "sat", "[SEP]"], "[MASK] is a special token too"),
+        (["un", "[MASK]", "##va", "##bly"], "a special token among the pieces: drop it, the pieces still join"),
         (["i", "love", "[UNK]", "!"], "[UNK] stays a word of its own"),
+        (["c", "#", "and", "f", "#"], "a '#' token is a word, not a ## piece"),
         (["[CLS]", "[SEP]"], "only special tokens"),
         ([], "no tokens at all"),
         (["straw", "##berry", "jam"], "a two-piece word before a whole word"),
     ]
-    cases = [
-        Case((tokens,), reference_wordpiece_to_words(tokens), why, lambda g, e: _as_list(g) == e)
-        for tokens, why in inputs
-    ]
-    return run_cases("wordpiece_to_words", fn, cases)
+    cases = [Case((tokens,), reference_wordpiece_to_words(tokens), why) for tokens, why in inputs]
+    return run_judged("wordpiece_to_words", fn, cases, _words_problem)
 
 
 def reference_char_span_to_tokens(offsets: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
@@ -129,6 +175,38 @@ OFFSETS_2 = [
 ]
 
 
+def _token_span_problem(got: object, expect: tuple[int, int], args: tuple) -> str | None:
+    """None when got is the expected (first, last) token pair; else the overlap rule it breaks."""
+    offsets, start, end = args
+    if problem := container_problem(got, tuple, "the result"):
+        return problem
+    if len(got) != 2:
+        return f"return two token indices, (first, last), not {len(got)} values"
+    if problem := int_problem(got[0], "first") or int_problem(got[1], "last"):
+        return problem
+    if got == expect:
+        return None
+    first, last = got
+    if not (0 <= first < len(offsets) and 0 <= last < len(offsets)):
+        return f"token indices run from 0 to {len(offsets) - 1}"
+    for i in (first, last):
+        s, e = offsets[i]
+        if e <= s:
+            return f"token {i} is a special token (offsets {offsets[i]}): it covers no characters, so it never overlaps"
+        if not (s < end and e > start):
+            touch = " and only touches it" if start in (e, s) or end in (s, e) else ""
+            inclusive = "; last is the index of the last overlapping token itself (inclusive)" if (
+                i == last == expect[1] + 1) else ""
+            return (
+                f"token {i} covers characters {s}…{e}, which does not overlap [{start}, {end}){touch}: a token "
+                f"overlaps when it starts before end and ends after start{inclusive}"
+            )
+    return (
+        f"tokens {expect[0]} … {expect[1]} overlap [{start}, {end}): return the first and the last token that starts "
+        "before end and ends after start"
+    )
+
+
 def check_char_span_to_tokens(fn: Callable) -> Result:
     """Exercise 3: the token span of an entity given by character positions (as QA and NER labels need)."""
 
@@ -142,20 +220,15 @@ def check_char_span_to_tokens(fn: Callable) -> Result:
         (OFFSETS_1, *span(SENTENCE_1, "repainted"), "a word in three pieces"),
         (OFFSETS_1, *span(SENTENCE_1, "paint"), "a span that starts and ends inside tokens"),
         (OFFSETS_1, *span(SENTENCE_1, "Bay."), "a span at the very end, with the full stop"),
+        (OFFSETS_1, *span(SENTENCE_1, " lighthouse "), "a span with a space on each side"),
+        (OFFSETS_1, *span(SENTENCE_1, "the"), "a word whose neighbours touch it"),
         (OFFSETS_2, *span(SENTENCE_2, "Nkechi Okafor"), "a name in six pieces"),
         (OFFSETS_2, *span(SENTENCE_2, "Port Elmsworth"), "a place right after a space"),
         (OFFSETS_2, *span(SENTENCE_2, "3"), "a one-character span"),
+        (OFFSETS_2, *span(SENTENCE_2, "Dr"), "a span that ends where the next token starts"),
     ]
-    cases = [
-        Case(
-            (offsets, s, e),
-            reference_char_span_to_tokens(offsets, s, e),
-            why,
-            lambda g, x: _as_list(g) is not None and tuple(g) == x,
-        )
-        for offsets, s, e, why in inputs
-    ]
-    return run_cases("char_span_to_tokens", fn, cases)
+    cases = [Case((offsets, s, e), reference_char_span_to_tokens(offsets, s, e), why) for offsets, s, e, why in inputs]
+    return run_judged("char_span_to_tokens", fn, cases, _token_span_problem)
 
 
 def reference_viterbi_segment(word: str, log_probs: dict[str, float]) -> list[str]:
@@ -179,6 +252,27 @@ def reference_viterbi_segment(word: str, log_probs: dict[str, float]) -> list[st
     return pieces[::-1]
 
 
+def _segment_problem(got: object, expect: list[str], args: tuple) -> str | None:
+    """None when got is the most likely split; else what is wrong with it, scores included."""
+    word, log_probs = args
+    if problem := _tokens_problem(got, "pieces"):
+        return problem
+    if got == expect:
+        return None
+    if "".join(got) != word:
+        if "".join(got[::-1]) == word:
+            return "the pieces are in reverse order: after walking back from the end, reverse them"
+        return f"the pieces join to {''.join(got)!r}, not to the word {word!r}"
+    if unknown := [p for p in got if p not in log_probs]:
+        return f"{unknown[0]!r} is not a piece of log_probs"
+    score, best = sum(log_probs[p] for p in got), sum(log_probs[p] for p in expect)
+    return (
+        f"your split has total log-probability {score:.2f}, the best split {best:.2f}: maximise the sum of the "
+        "pieces' log-probabilities (not the average, not the probabilities, not the number of pieces) over every "
+        "split, by dynamic programming"
+    )
+
+
 def check_viterbi_segment(fn: Callable) -> Result:
     """Exercise 4: the most likely Unigram segmentation of a word."""
     chars = {c: -8.0 for c in "abcdeghilnorstuw"}
@@ -190,12 +284,12 @@ def check_viterbi_segment(fn: Callable) -> Result:
             "the longest first piece is not the best start",
         ),
         ("abcd", chars | {"abcd": -20.0, "ab": -2.0, "cd": -2.0}, "fewest pieces is not always best"),
+        ("rest", chars | {"re": -3.0, "st": -3.0, "rest": -5.0}, "the total counts, not the average per piece"),
         ("the", chars | {"the": -2.0, "th": -4.0, "he": -4.0}, "the whole word is one piece"),
         ("a", chars, "a one-character word"),
+        ("", chars, "an empty word has no pieces"),
         ("lower", chars | {"low": -5.0, "er": -3.0, "lo": -4.0, "wer": -4.5}, "three ways to cut, one best"),
         ("tower", chars, "only single characters are known"),
     ]
-    cases = [
-        Case((w, lp), reference_viterbi_segment(w, lp), why, lambda g, e: _as_list(g) == e) for w, lp, why in inputs
-    ]
-    return run_cases("viterbi_segment", fn, cases)
+    cases = [Case((w, lp), reference_viterbi_segment(w, lp), why) for w, lp, why in inputs]
+    return run_judged("viterbi_segment", fn, cases, _segment_problem)

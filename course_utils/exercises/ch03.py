@@ -8,19 +8,36 @@ from collections.abc import Callable
 import torch
 
 from ..attention import MultiHeadAttention, causal_mask, padding_mask
-from . import Case, Result, Shown, mask_format_problem, run_cases, run_judged
+from . import Case, Result, Shown, int_problem, mask_format_problem, run_judged
 
 
-def _mask_problem(got: object, expect: torch.Tensor) -> str | None:
-    """None when got equals the expected mask, else what is wrong, in words."""
+def _mask_problem(got: object, expect: torch.Tensor, args: tuple) -> str | None:
+    """None when got equals the expected decoder mask, else the likely mistake, in words."""
     if problem := mask_format_problem(got, expect, "(B, 1, L, L)"):
         return problem
-    wrong = (got.cpu() != expect).nonzero().tolist()
-    if wrong:
-        b, _, i, j = wrong[0]
-        should = "may" if expect[b, 0, i, j] else "must not"
-        return f"{len(wrong)} entries differ; e.g. in sequence {b}, query {i} {should} attend to key {j}"
-    return None
+    got = got.cpu()
+    wrong = (got != expect).nonzero().tolist()
+    if not wrong:
+        return None
+    if torch.equal(got, ~expect):
+        return "the mask is inverted: True must mean 'may attend' (as in scaled_dot_product_attention)"
+    real = args[0].bool().cpu()  # (B, L): True for real tokens
+    b, _, i, j = wrong[0]
+    where = f"{len(wrong)} entries differ; e.g. in sequence {b}, query {i} and key {j}: "
+    if got[b, 0, i, j]:  # visible but should not be
+        if j > i:
+            return where + "the key is in the query's future; the causal part must hide every key j > i"
+        return where + "the key is padding; combine the causal mask with the padding mask over the keys"
+    if i == j:
+        return where + "a token may attend to itself: keep the diagonal (tril(), not tril(-1))"
+    if j > i:
+        return where + "the query must not see the future, but here a visible key is hidden"
+    if not real[b, i]:
+        return where + (
+            "the query is padding but the key is a real earlier token: the padding mask hides keys (the last axis), "
+            "not queries"
+        )
+    return where + "a real earlier key is hidden: the causal part is tril() (keys j <= i stay visible)"
 
 
 def reference_decoder_mask(attention_mask: torch.Tensor) -> torch.Tensor:
@@ -38,6 +55,7 @@ def check_decoder_mask(fn: Callable) -> Result:
         (t([[0, 0, 1, 1], [0, 1, 1, 1]]), "left padding, as decoders are often batched for generation"),
         (t([[1]]), "a single token"),
         (t([[True, True, False]]), "a boolean attention_mask"),
+        (t([[1, 1, 0, 0], [1, 1, 1, 0], [1, 0, 0, 0]]), "three sequences of different lengths"),
     ]
     cases = [Case((mask,), Shown(reference_decoder_mask(mask)), why) for mask, why in inputs]
     return run_judged("decoder_mask", fn, cases, _mask_problem)
@@ -54,16 +72,74 @@ def reference_attention_head(
     return torch.softmax(scores, dim=-1) @ v  # (T, d_head)
 
 
-def _output_problem(got: object, expect: torch.Tensor) -> str | None:
-    """None when got matches the expected head output, else what is wrong, in words."""
+def _head_variants(
+    x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor, mask: torch.Tensor | None
+) -> list[tuple[str, torch.Tensor]]:
+    """The outputs of common wrong versions of one head, each with the mistake it makes."""
+    q, k, v = x @ w_q, x @ w_k, x @ w_v
+    d_k, d_model, d_v = q.shape[-1], x.shape[-1], v.shape[-1]
+
+    def head(scores: torch.Tensor, fill: torch.Tensor | None = mask, dim: int = -1, values: torch.Tensor = v):
+        if fill is not None:
+            scores = scores.masked_fill(~fill, float("-inf"))
+        return torch.softmax(scores, dim=dim) @ values
+
+    raw = q @ k.T
+    scaled = raw / math.sqrt(d_k)
+    weights = torch.softmax(scaled if mask is None else scaled.masked_fill(~mask, float("-inf")), dim=-1)
+    variants = [
+        ("the scores are not scaled: divide q @ k.T by √d_k before the softmax", head(raw)),
+        (f"the scores are divided by √d_model = √{d_model}; divide by √d_k = √{d_k}, the query/key width", head(
+            raw / math.sqrt(d_model))),
+        (f"the scores are divided by √d_v = √{d_v}, the value width; divide by √d_k = √{d_k}", head(
+            raw / math.sqrt(d_v))),
+        ("the scores are divided by d_k; divide by its square root, √d_k", head(raw / d_k)),
+        ("softmax over the wrong axis: each query's weights over the keys must sum to 1 (dim=-1)", head(
+            scaled, dim=0)),
+        ("the weights are used transposed: output row i is query i's weights (row i) times v", weights.T @ v),
+        ("the output weights the keys: multiply the weights by the values v = x @ w_v", head(scaled, values=k)),
+    ]
+    if mask is not None:
+        variants += [
+            ("the mask is ignored: fill the scores of hidden keys with -inf before the softmax", head(scaled, None)),
+            ("the mask is inverted: True means 'may attend', so fill ~mask (not mask) with -inf", head(
+                scaled, ~mask)),
+            ("a hidden key's score set to 0 (or multiplied by the mask) still gets weight in the softmax: use "
+             "masked_fill(~mask, float('-inf'))", head(scaled * mask, None)),
+            ("masking after the softmax leaves rows that do not sum to 1: mask the scores before the softmax",
+             torch.softmax(scaled, dim=-1) * mask @ v),
+        ]
+    return variants
+
+
+def _output_problem(got: object, expect: torch.Tensor, args: tuple) -> str | None:
+    """None when got matches the expected head output, else the likely mistake, in words."""
     if not isinstance(got, torch.Tensor):
         return f"return a torch.Tensor, not {type(got).__name__}"
+    T, d_v = expect.shape
     if got.shape != expect.shape:
+        if got.shape == (T, T) and T != d_v:
+            return f"this is the (T, T) weight matrix; the head's output is weights @ v, (T, d_v) = {(T, d_v)}"
         return f"the output has shape {tuple(got.shape)}, it should be (T, d_v) = {tuple(expect.shape)}"
-    diff = (got.detach().cpu().float() - expect).abs().max().item()
-    if not diff <= 1e-5 + 1e-4 * expect.abs().max().item():
-        return f"the values are off by up to {diff:.3g}"
-    return None
+    got = got.detach().cpu().float()
+
+    def close(a: torch.Tensor, b: torch.Tensor) -> bool:
+        return a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True)
+
+    if close(got, expect):
+        return None
+    for mistake, output in _head_variants(*args):
+        if not close(output, expect) and close(got, output):
+            return mistake
+    if got.isnan().any():
+        return "the output has nan: every key of some query got -inf (is the mask inverted?)"
+    diff = (got - expect).abs().max().item()
+    return f"the values are off by up to {diff:.3g}: project, score (q @ k.T / √d_k), mask, softmax over the keys, @ v"
+
+
+def _keys_hidden(T: int, visible: int) -> torch.Tensor:
+    """A (T, T) mask where every query sees only the first `visible` keys (like padding at the end)."""
+    return (torch.arange(T) < visible).expand(T, T)
 
 
 def check_attention_head(fn: Callable) -> Result:
@@ -79,6 +155,7 @@ def check_attention_head(fn: Callable) -> Result:
         (rand(5, 6), rand(6, 3), rand(6, 3), rand(6, 2), causal_mask(5), "a causal mask, and d_v = 2 ≠ d_k = 3"),
         (rand(3, 16), rand(16, 16), rand(16, 16), rand(16, 16), None, "d_head = 16 (the √d_k must use d_head)"),
         (rand(1, 4), rand(4, 2), rand(4, 2), rand(4, 2), None, "a single token attends only to itself"),
+        (rand(5, 6), rand(6, 4), rand(6, 4), rand(6, 3), _keys_hidden(5, 3), "a mask that hides keys 3 and 4"),
     ]
     cases = [
         Case((x, wq, wk, wv, m), Shown(reference_attention_head(x, wq, wk, wv, m)), why)
@@ -92,6 +169,25 @@ def reference_mha_param_count(d_model: int, n_heads: int, bias: bool = True) -> 
     return 4 * d_model * d_model + (4 * d_model if bias else 0)
 
 
+def _count_problem(got: object, expect: int, args: tuple) -> str | None:
+    """None when got is the layer's parameter count; else the likely mistake."""
+    d, h, bias = args
+    if problem := int_problem(got, "the count"):
+        return problem
+    if got == expect:
+        return None
+    b = 1 if bias else 0
+    hints = {
+        3 * d * d + 3 * d * b: "that is three projections: the output projection W_O (d_model × d_model) counts too",
+        h * expect: "the heads do not multiply the count: they split the d_model columns of each projection",
+        4 * d * d // h + 4 * d // h * b: "each projection is d_model × d_model whatever n_heads is, not d_head wide",
+        4 * d * d + 4 * d: "with bias=False the four projections have no bias vectors",
+        4 * d * d: "with bias=True each of the four projections has a bias of d_model numbers",
+        4 * d * d + 4 * (d // h) * b: "each projection's bias has d_model numbers, not d_head",
+    }
+    return hints.get(got, "count the weights and biases of the four d_model × d_model projections (Q, K, V, output)")
+
+
 def check_mha_param_count(fn: Callable) -> Result:
     """Exercise 3: count a multi-head attention layer's parameters from d_model, n_heads and bias."""
     settings = [
@@ -100,9 +196,10 @@ def check_mha_param_count(fn: Callable) -> Result:
         (512, 1, True, "the same width with a single head"),
         (768, 12, False, "BERT-base width, no biases"),
         (64, 4, False, "a tiny layer without biases"),
+        (16, 16, True, "one dimension per head"),
     ]
     cases = []
     for d, h, b, why in settings:
         actual = sum(p.numel() for p in MultiHeadAttention(d, h, bias=b).parameters())
-        cases.append(Case((d, h, b), actual, why, lambda got, e: type(got) is int and got == e))
-    return run_cases("mha_param_count", fn, cases)
+        cases.append(Case((d, h, b), actual, why))
+    return run_judged("mha_param_count", fn, cases, _count_problem)
