@@ -291,7 +291,129 @@ def test_axial_reference_gives_reformers_numbers():
 
 def test_notebook_solutions_pass():
     found = solutions_from_notebook("07_efficient_attention.ipynb")
-    assert set(found) >= {"band_mask", "lsh_buckets", "axial_params"}
+    assert set(found) >= {"band_mask", "lsh_buckets", "axial_params", "merge_partials", "global_window_mask_mod"}
     assert ch07.check_band_mask(found["band_mask"]).solved
     assert ch07.check_lsh_buckets(found["lsh_buckets"]).solved
     assert ch07.check_axial_params(found["axial_params"]).solved
+    assert ch07.check_merge_partials(found["merge_partials"]).solved
+    assert ch07.check_global_window_mask_mod(found["global_window_mask_mod"]).solved
+
+
+# ---------------------------------------------------------------------------- exercise 4
+
+
+def merge_without_rescaling(a, b):  # adds sums made under different maxima
+    (m1, l1, o1), (m2, l2, o2) = a, b
+    return torch.maximum(m1, m2), l1 + l2, o1 + o2
+
+
+def merge_with_raw_exponentials(a, b):  # e^m · l: right in exact arithmetic, overflows for large scores
+    (m1, l1, o1), (m2, l2, o2) = a, b
+    m = torch.maximum(m1, m2)
+    total = torch.exp(m1) * l1 + torch.exp(m2) * l2
+    values = torch.exp(m1)[:, None] * o1 + torch.exp(m2)[:, None] * o2
+    return m, total * torch.exp(-m), values * torch.exp(-m)[:, None]
+
+
+def merge_normalised(a, b):  # returns the average of values, not the weighted sum
+    m, total, o = ch07.reference_merge_partials(a, b)
+    return m, total, o / total[:, None]
+
+
+def merge_summed_maxima(a, b):
+    _, total, o = ch07.reference_merge_partials(a, b)
+    return a[0] + b[0], total, o
+
+
+def merge_rescaling_only_l(a, b):
+    (m1, l1, o1), (m2, l2, o2) = a, b
+    m = torch.maximum(m1, m2)
+    return m, torch.exp(m1 - m) * l1 + torch.exp(m2 - m) * l2, o1 + o2
+
+
+def merge_as_list(a, b):
+    return list(ch07.reference_merge_partials(a, b))
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (merge_without_rescaling, "added as they are"),
+        (merge_with_raw_exponentials, "inf or nan.*overflow"),
+        (merge_normalised, "unnormalised"),
+        (merge_summed_maxima, r"torch\.maximum\(m1, m2\), not their sum"),
+        (merge_rescaling_only_l, "o1 and o2 were added as they are"),
+        (merge_as_list, "must be a tuple, not a list"),
+    ],
+)
+def test_merge_partials_rejects(wrong, message):
+    rejects(ch07.check_merge_partials, wrong, message)
+
+
+def test_merged_partials_give_exact_attention():
+    q, k, v = torch.randn(3, 10, 8)
+    first, second = ch07.partial_softmax(q, k[:4], v[:4]), ch07.partial_softmax(q, k[4:], v[4:])
+    _, total, o = ch07.reference_merge_partials(first, second)
+    torch.testing.assert_close(o / total[:, None], torch.softmax(q @ k.T / 8**0.5, dim=-1) @ v)
+
+
+# ---------------------------------------------------------------------------- exercise 5
+
+
+def _is_global(n, global_idx):
+    is_global = torch.zeros(n, dtype=torch.bool)
+    is_global[list(global_idx)] = True
+    return is_global
+
+
+def rows_only(n, window, global_idx):
+    is_global = _is_global(n, global_idx)
+    return lambda b, h, q, kv: ((q - kv).abs() <= window // 2) | is_global[q]
+
+
+def columns_only(n, window, global_idx):
+    is_global = _is_global(n, global_idx)
+    return lambda b, h, q, kv: ((q - kv).abs() <= window // 2) | is_global[kv]
+
+
+def python_in(n, window, global_idx):  # fine for one pair of ints, not for the tensors FlexAttention passes
+    return lambda b, h, q, kv: bool(abs(q - kv) <= window // 2 or q in global_idx or kv in global_idx)
+
+
+def band_only(n, window, global_idx):
+    return lambda b, h, q, kv: (q - kv).abs() <= window // 2
+
+
+def strict_band_with_globals(n, window, global_idx):
+    is_global = _is_global(n, global_idx)
+    return lambda b, h, q, kv: ((q - kv).abs() < window // 2) | is_global[q] | is_global[kv]
+
+
+def returns_the_mask(n, window, global_idx):
+    return ch07._reference_global_mask(n, window, global_idx)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (rows_only, r"OR is_global\[kv_idx\]"),
+        (columns_only, r"OR is_global\[q_idx\]"),
+        (python_in, "tensor operations"),
+        (band_only, "the band alone"),
+        (strict_band_with_globals, r"pairs differ.*w/2"),
+        (returns_the_mask, "return the mask_mod function itself"),
+    ],
+)
+def test_global_window_mask_mod_rejects(wrong, message):
+    rejects(ch07.check_global_window_mask_mod, wrong, message)
+
+
+def test_new_references_pass_and_stubs_do_not_raise():
+    assert ch07.check_merge_partials(ch07.reference_merge_partials).solved
+    assert ch07.check_global_window_mask_mod(ch07.reference_global_window_mask_mod).solved
+
+    def stub(*args):
+        raise NotImplementedError
+
+    assert ch07.check_merge_partials(stub).status == "not solved yet"
+    assert ch07.check_global_window_mask_mod(stub).status == "not solved yet"

@@ -1,4 +1,4 @@
-"""Chapter 7 exercises: a sliding-window band mask, LSH buckets from given rotations, axial parameter counts."""
+"""Chapter 7 exercises: band mask, LSH buckets, axial parameter counts, merging partial softmaxes, global mask_mod."""
 
 from __future__ import annotations
 
@@ -160,3 +160,150 @@ def check_axial_params(fn: Callable) -> Result:
     ]
     cases = [Case((s, d), reference_axial_params(s, d), why) for s, d, why in settings]
     return run_judged("axial_params", fn, cases, _axial_problem)
+
+
+# ------------------------------------------------------- exercise 4: merge two partial softmaxes
+
+Partial = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # (m (n,), l (n,), o (n, d_v))
+
+
+def partial_softmax(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None) -> Partial:
+    """Attention of q over one block of keys, unnormalised: (row max m, sum l of e^(s − m), sum o of e^(s − m)·v)."""
+    scores = q @ k.T / q.shape[-1] ** 0.5  # (n, block)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    m = scores.max(dim=-1).values  # (n,); −inf where the whole block is masked
+    p = torch.exp(scores - m[:, None]).nan_to_num(0.0)  # a fully masked row: e^(−inf − (−inf)) is nan → 0
+    return m, p.sum(dim=-1), p @ v
+
+
+def reference_merge_partials(a: Partial, b: Partial) -> Partial:
+    """The partial softmax over both blocks' keys, from the two blocks' partials."""
+    (m1, l1, o1), (m2, l2, o2) = a, b
+    m = torch.maximum(m1, m2)
+    s1, s2 = torch.exp(m1 - m), torch.exp(m2 - m)  # rescale each to the new maximum; e^(−inf) = 0
+    return m, s1 * l1 + s2 * l2, s1[:, None] * o1 + s2[:, None] * o2
+
+
+def _merge_problem(got: object, expect: Partial, args: tuple) -> str | None:
+    """None when got is the merged (m, l, o); else the likely mistake, in words."""
+    if problem := container_problem(got, tuple, "the result"):
+        return problem
+    if len(got) != 3 or not all(isinstance(t, torch.Tensor) for t in got):
+        return "return three tensors, (m, l, o): the maximum, the sum and the weighted sum of values"
+    (m1, l1, o1), (m2, l2, o2) = args
+    m, sums, o = got
+    em, el, eo = expect
+    if m.shape != em.shape or sums.shape != el.shape or o.shape != eo.shape:
+        return f"shapes must be m {tuple(em.shape)}, l {tuple(el.shape)}, o {tuple(eo.shape)}; got {tuple(m.shape)}, " \
+               f"{tuple(sums.shape)}, {tuple(o.shape)}"
+    if not (torch.isfinite(sums).all() and torch.isfinite(o).all()):
+        return "the result has inf or nan: e^m overflows for large scores; rescale by e^(m_old − m_new) ≤ 1 instead"
+    if not torch.equal(m, em):
+        if torch.allclose(m, m1 + m2):
+            return "the merged maximum is the larger of the two, torch.maximum(m1, m2), not their sum"
+        return "m must be the row maximum over both blocks: torch.maximum(m1, m2)"
+    close = lambda x, y: torch.allclose(x, y, rtol=1e-5, atol=1e-6)  # noqa: E731
+    if close(sums, l1 + l2) and not close(sums, el):
+        return "l1 and l2 were added as they are: each was summed under its own maximum, multiply by e^(m_i − m) first"
+    if not close(sums, el):
+        return "l must be e^(m1 − m)·l1 + e^(m2 − m)·l2, both sums rescaled to the new maximum m"
+    if close(o, eo / el[:, None]):
+        return "o stays unnormalised (a weighted sum of values, not an average): divide by l only at the very end"
+    if close(o, o1 + o2) and not close(o, eo):
+        return "o1 and o2 were added as they are: rescale each by e^(m_i − m), as for l"
+    if not close(o, eo):
+        return "o must be e^(m1 − m)·o1 + e^(m2 − m)·o2 (broadcast the (n,) factors over the value columns)"
+    return None
+
+
+def check_merge_partials(fn: Callable) -> Result:
+    """Exercise 4: merge the partial softmax results of two key blocks into the result over both."""
+    g = torch.Generator().manual_seed(4)
+
+    def blocks(n: int, n1: int, n2: int, d: int = 8, scale: float = 1.0, masked_rows: int = 0) -> tuple:
+        q, k, v = (torch.randn(n, d, generator=g) * scale, torch.randn(n1 + n2, d, generator=g) * scale,
+                   torch.randn(n1 + n2, 3, generator=g))  # fmt: skip
+        mask = torch.ones(n, n1, dtype=torch.bool)
+        mask[:masked_rows] = False  # these queries see nothing in the first block
+        return partial_softmax(q, k[:n1], v[:n1], mask), partial_softmax(q, k[n1:], v[n1:])
+
+    settings = [
+        (blocks(5, 4, 4), "two blocks of 4 keys"),
+        (blocks(6, 1, 7), "a block of one key and a block of seven"),
+        (blocks(4, 5, 3, scale=6.0), "large scores (up to a few hundred): e^m alone would overflow"),
+        (blocks(5, 3, 3, masked_rows=2), "queries 0 and 1 see nothing in the first block: m = −inf, l = 0, o = 0"),
+        (blocks(1, 2, 2), "a single query"),
+    ]
+    cases = [Case((a, b), Shown(reference_merge_partials(a, b)), why) for (a, b), why in settings]
+    return run_judged("merge_partials", fn, cases, _merge_problem)
+
+
+# ---------------------------------------------------------- exercise 5: global tokens as a mask_mod
+
+
+def _global_mask_problem(got: object, expect: torch.Tensor, args: tuple) -> str | None:
+    """Evaluate the learner's mask_mod on all (query, key) pairs, as FlexAttention does; None when it is right."""
+    n, window, global_idx = args
+    if not callable(got):
+        return "return the mask_mod function itself (def mask_mod(b, h, q_idx, kv_idx): …; return mask_mod)"
+    q_idx, kv_idx = torch.arange(n)[:, None], torch.arange(n)[None, :]
+    try:
+        dense = got(torch.tensor(0), torch.tensor(0), q_idx, kv_idx)
+    except Exception as err:  # Python `in` / `if` on tensors fail here, as they would inside FlexAttention
+        return (f"calling it on tensors of positions raised {type(err).__name__}: {err}. FlexAttention calls a "
+                "mask_mod with tensors: use tensor operations (look positions up in a bool tensor, is_global[q_idx]), "
+                "not Python `in` or `if`")
+    if problem := mask_format_problem(dense, expect, "(n, n)"):
+        return problem
+    if torch.equal(dense, expect):
+        from torch.nn.attention.flex_attention import create_block_mask
+
+        try:  # create_block_mask vmaps the function: it must work there too
+            create_block_mask(got, None, None, n, n, device="cpu", BLOCK_SIZE=8)
+        except Exception as err:
+            return f"it works on plain tensors but create_block_mask failed ({type(err).__name__}: {err})"
+        return None
+    band = reference_band_mask(n, window)
+    is_global = torch.zeros(n, dtype=torch.bool)
+    is_global[list(global_idx)] = True
+    if torch.equal(dense, band):
+        return "this is the band alone: global tokens must see every key and be seen by every query"
+    if torch.equal(dense, band | is_global[:, None]):
+        return "global queries see every key, but every query must also see the global keys: OR is_global[kv_idx]"
+    if torch.equal(dense, band | is_global[None, :]):
+        return "every query sees the global keys, but the global queries must also see every key: OR is_global[q_idx]"
+    wrong = (dense != expect).nonzero().tolist()
+    i, j = wrong[0]
+    return f"{len(wrong)} pairs differ; e.g. query {i} {'may' if expect[i, j] else 'must not'} attend to key {j} " \
+           f"(the band is |i − j| ≤ w/2 = {window // 2})"
+
+
+def check_global_window_mask_mod(fn: Callable) -> Result:
+    """Exercise 5: fn(n, window, global_idx) returns a FlexAttention mask_mod: band OR global row OR global column."""
+    settings = [
+        (16, 4, [0], "n = 16, w = 4, token 0 global (Longformer's [CLS])"),
+        (20, 2, [0, 7, 19], "three global tokens, the last one at the end"),
+        (12, 6, [], "no global tokens: the band alone"),
+        (9, 20, [4], "a window wider than the sequence: every pair"),
+        (1, 2, [0], "a single token"),
+    ]
+    cases = [Case((n, w, idx), Shown(_reference_global_mask(n, w, idx)), why) for n, w, idx, why in settings]
+    return run_judged("global_window_mask_mod", fn, cases, _global_mask_problem)
+
+
+def _reference_global_mask(n: int, window: int, global_idx: list[int]) -> torch.Tensor:
+    is_global = torch.zeros(n, dtype=torch.bool)
+    is_global[list(global_idx)] = True
+    return reference_band_mask(n, window) | is_global[:, None] | is_global[None, :]
+
+
+def reference_global_window_mask_mod(n: int, window: int, global_idx: list[int]) -> Callable:
+    """A mask_mod for FlexAttention: True where query q_idx may attend to key kv_idx."""
+    is_global = torch.zeros(n, dtype=torch.bool)
+    is_global[list(global_idx)] = True
+
+    def mask_mod(b: torch.Tensor, h: torch.Tensor, q_idx: torch.Tensor, kv_idx: torch.Tensor) -> torch.Tensor:
+        return ((q_idx - kv_idx).abs() <= window // 2) | is_global[q_idx] | is_global[kv_idx]
+
+    return mask_mod
