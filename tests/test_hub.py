@@ -1,4 +1,4 @@
-"""The checkpoint resolver and the stand-in loader: which model answers, and clear errors."""
+"""The checkpoint registry, the resolver and the stand-in loader: which model answers, and clear errors."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 import transformers
 
-from course_utils import hub
+from course_utils import checkpoints, hub
 from course_utils.minilm import verified_minilm_dir
 from course_utils.standins import StandInError, load_standin, save_standin
 
@@ -81,12 +81,12 @@ def test_standin_that_would_leave_random_weights_is_refused(data_dir):
 
 def test_unknown_checkpoint_lists_what_is_known():
     with pytest.raises(KeyError, match="not a checkpoint or task the course knows.*sentiment-analysis"):
-        hub.find_checkpoint("bert-base-klingon")
+        checkpoints.find_checkpoint("bert-base-klingon")
 
 
 def test_task_names_and_aliases_resolve_to_the_default_checkpoint():
-    assert hub.find_checkpoint("text-classification") is hub.find_checkpoint("sentiment-analysis")
-    assert hub.find_checkpoint("token-classification").task == "ner"
+    assert checkpoints.find_checkpoint("text-classification") is checkpoints.find_checkpoint("sentiment-analysis")
+    assert checkpoints.find_checkpoint("token-classification").task == "ner"
 
 
 def test_removed_pipeline_tasks_explain_the_transformers_5_way():
@@ -96,10 +96,10 @@ def test_removed_pipeline_tasks_explain_the_transformers_5_way():
 
 @pytest.fixture
 def tiny_checkpoint(data_dir, monkeypatch):
-    ckpt = hub.Checkpoint(
+    ckpt = checkpoints.Checkpoint(
         "someone/tiny-real", "abc1234", "sentiment-analysis", "AutoModelForSequenceClassification", TINY
     )
-    monkeypatch.setitem(hub.CHECKPOINTS, ckpt.name, ckpt)
+    monkeypatch.setitem(checkpoints.CHECKPOINTS, ckpt.name, ckpt)
     return ckpt
 
 
