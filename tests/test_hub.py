@@ -7,8 +7,9 @@ import torch
 import transformers
 
 from course_utils import checkpoints, hub
+from course_utils.build.standins import save_standin
 from course_utils.minilm import verified_minilm_dir
-from course_utils.standins import StandInError, load_standin, save_standin
+from course_utils.standins import StandInError, load_standin
 
 TINY = "tiny-test-standin"
 MINI = "minilm-test-standin"

@@ -6,7 +6,8 @@ A stand-in lives in data/standins/<name>/ with
   tokenizer files    for stand-ins with their own tokenizer (base null)
   standin.json       task, real counterpart, base, auto class, sha256 of the weights, held-out metrics
   README.md          the model card
-Rebuild any of them with `python -m course_utils.standins build NAME` (or `all`).
+The recipes that trained them are in course_utils/build/standins/; rebuild any of them with
+`python -m course_utils.build.standins build NAME` (or `all`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import torch
 import transformers
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from ..minilm import minilm_state_dict, sha256_of, verified_minilm_dir
 from ..paths import data_dir
@@ -36,7 +37,7 @@ def standin_path(name: str) -> Path:
         raise StandInError(
             f"stand-in {name!r} is not in {path.parent} (found: {', '.join(known) or 'none'}). "
             f"Restore it with `git checkout -- data/{STANDIN_DIR}` or rebuild it with "
-            f"`python -m course_utils.standins build {name}`."
+            f"`python -m course_utils.build.standins build {name}`."
         )
     return path
 
@@ -52,7 +53,7 @@ def _check_sha(path: Path, expected: str, name: str) -> None:
         raise StandInError(
             f"{path} is corrupted (sha256 {found[:12]}… but standin.json records {expected[:12]}…). "
             f"Restore it with `git checkout -- {path.relative_to(data_dir().parent)}` or rebuild it with "
-            f"`python -m course_utils.standins build {name}`."
+            f"`python -m course_utils.build.standins build {name}`."
         )
 
 
@@ -62,7 +63,7 @@ def load_standin(name: str) -> tuple[transformers.PreTrainedModel, transformers.
     meta = read_meta(name)
     weights = path / "model.safetensors"
     if not weights.is_file():
-        raise StandInError(f"{weights} is missing; rebuild with `python -m course_utils.standins build {name}`")
+        raise StandInError(f"{weights} is missing; rebuild with `python -m course_utils.build.standins build {name}`")
     _check_sha(weights, meta["sha256"]["model.safetensors"], name)
     auto_class = getattr(transformers, meta["auto_class"])
     config = transformers.AutoConfig.from_pretrained(path)
@@ -92,32 +93,3 @@ def load_standin(name: str) -> tuple[transformers.PreTrainedModel, transformers.
 def _is_tied_or_buffer(model: torch.nn.Module, key: str) -> bool:
     params = dict(model.named_parameters())  # tied parameters appear once, under their first name
     return key not in params
-
-
-def save_standin(
-    model: transformers.PreTrainedModel,
-    tokenizer: transformers.PreTrainedTokenizerBase | None,
-    name: str,
-    meta: dict,
-    card: str,
-    trained_keys: list[str] | None = None,
-    dtype: torch.dtype = torch.float32,
-) -> Path:
-    """Write a stand-in folder; with trained_keys, store only those tensors (base 'minilm')."""
-    path = data_dir() / STANDIN_DIR / name
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.iterdir():
-        old.unlink()
-    model = model.to("cpu").eval()
-    if trained_keys is not None:
-        state = model.state_dict()
-        tensors = {k: state[k].detach().to(dtype).contiguous() for k in trained_keys}
-        save_file(tensors, path / "model.safetensors")
-        model.config.save_pretrained(path)
-    else:
-        model.to(dtype).save_pretrained(path, safe_serialization=True)
-        tokenizer.save_pretrained(path)
-    meta = dict(meta, sha256={"model.safetensors": sha256_of(path / "model.safetensors")})
-    (path / "standin.json").write_text(json.dumps(meta, indent=2) + "\n")
-    (path / "README.md").write_text(card)
-    return path

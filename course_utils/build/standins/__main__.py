@@ -1,4 +1,4 @@
-"""Rebuild stand-ins: `python -m course_utils.standins build NAME [NAME …]` or `… build all`; `list`."""
+"""Rebuild stand-ins: `python -m course_utils.build.standins build NAME [NAME …]` or `… build all`; `list`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 import time
 
-import course_utils.standins as package
+import course_utils.build.standins as package
 
 
 def recipes() -> dict[str, object]:
@@ -24,7 +24,7 @@ def recipes() -> dict[str, object]:
 
 def main() -> None:
     """Parse the command line and build the named stand-ins."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.standins")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.build.standins")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="train stand-ins and write them under data/standins/")
     build.add_argument("names", nargs="+", help="stand-in names, or 'all'")

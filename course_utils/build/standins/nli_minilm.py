@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 import transformers
 
-from ..corpora import read_jsonl
+from course_utils.corpora import read_jsonl
+
 from ..corpora.topics import ALIASES
 from . import save_standin
 from ._encoder_training import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..corpora import read_jsonl
+from course_utils.corpora import read_jsonl
+
 from . import save_standin
 from ._encoder_training import (
     Recipe,

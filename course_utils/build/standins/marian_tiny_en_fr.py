@@ -12,9 +12,12 @@ import sentencepiece as spm
 import transformers
 from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
 
-from ..corpora import en_fr, read_jsonl
-from ..paths import data_dir
-from . import load_standin, save_standin
+from course_utils.corpora import read_jsonl
+from course_utils.paths import data_dir
+from course_utils.standins import load_standin
+
+from ..corpora import en_fr
+from . import save_standin
 from ._seq_training import (
     count_parameters,
     folder_megabytes,
@@ -211,7 +214,7 @@ Baselines: copying the English sentence, and a word-by-word dictionary learned f
 
 ## Rebuild
 
-`python -m course_utils.standins build {NAME}` (regenerate the data first with `python -m course_utils.corpora`).
+`python -m course_utils.build.standins build {NAME}` (regenerate the data first with `python -m course_utils.build.corpora`).
 
 ## Limitations
 

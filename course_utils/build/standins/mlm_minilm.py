@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 import transformers
 
-from ..corpora import read_jsonl
+from course_utils.corpora import read_jsonl
+
 from . import save_standin
 from ._encoder_training import (
     Recipe,

@@ -2,7 +2,7 @@
 
 The body stays frozen except for the top `top_layers` encoder layers. Because the frozen part never changes,
 its output is computed once per example and cached; every epoch then runs only the trainable top layers and
-the head. Only the trainable tensors are shipped (see course_utils.standins.save_standin).
+the head. Only the trainable tensors are shipped (see course_utils.build.standins.save_standin).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import torch
 import transformers
 from transformers.masking_utils import create_bidirectional_mask
 
-from ..minilm import MINILM_NAME, minilm_state_dict, verified_minilm_dir
-from ..paths import data_dir
-from . import STANDIN_DIR
+from course_utils.minilm import MINILM_NAME, minilm_state_dict, verified_minilm_dir
+from course_utils.paths import data_dir
+from course_utils.standins import STANDIN_DIR
 
 
 def seed_all(seed: int) -> None:
@@ -147,7 +147,7 @@ def check_split_forward(model: transformers.PreTrainedModel, batch: Batch, top_l
     if not torch.allclose(ours, theirs, atol=1e-4):
         raise RuntimeError(
             f"the split forward differs from the model's forward by {(ours - theirs).abs().max():.2e}; "
-            "transformers' BertLayer or mask API changed — update course_utils/standins/_encoder_training.py"
+            "transformers' BertLayer or mask API changed — update course_utils/build/standins/_encoder_training.py"
         )
 
 
@@ -169,7 +169,7 @@ def train_top(
 
     `loss_fn(model, last_hidden, batch)` applies the task head to the body's last hidden states."""
     if not batches:
-        raise ValueError("no training batches: the corpus is empty; regenerate it: `python -m course_utils.corpora`")
+        raise ValueError("no training batches: the corpus is empty; regenerate it: `python -m course_utils.build.corpora`")
     cache_frozen(model, batches, top_layers)
     check_split_forward(model, batches[0], top_layers)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -336,8 +336,8 @@ Training time (caching the frozen layers + training) on a shared 2-core CPU: {re
 ## Use
 {usage}
 
-Rebuild: `python -m course_utils.standins build {name}` (regenerate the data first with
-`python -m course_utils.corpora` if you changed it).
+Rebuild: `python -m course_utils.build.standins build {name}` (regenerate the data first with
+`python -m course_utils.build.corpora` if you changed it).
 
 ## Limitations
 {limits}

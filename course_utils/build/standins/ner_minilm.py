@@ -9,7 +9,8 @@ import torch.nn.functional as F
 import transformers
 from seqeval.metrics import f1_score
 
-from ..corpora import read_jsonl
+from course_utils.corpora import read_jsonl
+
 from ..corpora.entities import TAGS
 from . import save_standin
 from ._encoder_training import (

@@ -10,9 +10,12 @@ import torch
 import transformers
 from transformers import GenerationConfig, GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
 
-from ..corpora import english, read_jsonl
-from ..paths import data_dir
-from . import load_standin, save_standin
+from course_utils.corpora import read_jsonl
+from course_utils.paths import data_dir
+from course_utils.standins import load_standin
+
+from ..corpora import english
+from . import save_standin
 from ._seq_training import (
     count_parameters,
     folder_megabytes,
@@ -182,7 +185,7 @@ same tokens.
 
 ## Rebuild
 
-`python -m course_utils.standins build {NAME}` (regenerate the data first with `python -m course_utils.corpora`).
+`python -m course_utils.build.standins build {NAME}` (regenerate the data first with `python -m course_utils.build.corpora`).
 
 ## Limitations
 

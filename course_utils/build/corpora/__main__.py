@@ -1,4 +1,4 @@
-"""Regenerate every course corpus: `python -m course_utils.corpora [--seed N]`."""
+"""Regenerate every course corpus: `python -m course_utils.build.corpora [--seed N]`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import importlib
 import pkgutil
 
-import course_utils.corpora as package
+import course_utils.build.corpora as package
 
 
 def main() -> None:
     """Call write() of every corpus module in this package."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.corpora")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.build.corpora")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):

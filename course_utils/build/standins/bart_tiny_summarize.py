@@ -7,9 +7,12 @@ import time
 import transformers
 from transformers import BartConfig, BartForConditionalGeneration, BartTokenizerFast, GenerationConfig
 
-from ..corpora import read_jsonl, summaries
-from ..paths import data_dir
-from . import load_standin, save_standin
+from course_utils.corpora import read_jsonl
+from course_utils.paths import data_dir
+from course_utils.standins import load_standin
+
+from ..corpora import summaries
+from . import save_standin
 from ._seq_training import (
     count_parameters,
     folder_megabytes,
@@ -155,7 +158,7 @@ Baseline: the lead sentence (the paragraph's first sentence), a strong baseline 
 
 ## Rebuild
 
-`python -m course_utils.standins build {NAME}` (regenerate the data first with `python -m course_utils.corpora`).
+`python -m course_utils.build.standins build {NAME}` (regenerate the data first with `python -m course_utils.build.corpora`).
 
 ## Limitations
 
