@@ -14,9 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 
 NAME = "en_fr"
 N_TRAIN = 5000
@@ -265,7 +263,7 @@ def _pairs(rng: random.Random, triples: list[tuple], n: int, exclude: set[str]) 
     return rows
 
 
-def build(seed: int = 0) -> dict[str, list[dict]]:
+def generate(seed: int = 0) -> dict[str, list[dict]]:
     """The train and test splits as lists of {"en", "fr", "subject", "verb", "noun"} rows."""
     rng = random.Random(seed)
     train_triples, test_triples = split_triples(seed)
@@ -287,20 +285,21 @@ def chapter_examples() -> list[dict]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/en_fr/{train,test}.jsonl and its README."""
-    splits = build(seed)
-    path = corpus_dir(NAME)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
+    splits = generate(seed)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
     n_triples = len(valid_triples())
     n_held = len({(r["subject"], r["verb"], r["noun"]) for r in splits["test"]})
-    (path / "README.md").write_text(README.format(
+    return README.format(
         n_train=len(splits["train"]), n_test=len(splits["test"]), seed=seed, n_triples=n_triples, n_held=n_held,
         n_subjects=len(SUBJECTS), n_verbs=len(VERBS), n_nouns=len(NOUNS),
         example=splits["train"][0],
         n_en_words=len({w.strip(".").lower() for r in splits["train"] for w in r["en"].split()}),
         n_fr_words=len({w.strip(".").lower() for r in splits["train"] for w in r["fr"].split()}),
-    ))
-    return path
+    )
 
 
 README = """# en_fr — English→French pairs for attention chapters

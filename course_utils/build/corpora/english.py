@@ -13,9 +13,7 @@ import random
 import re
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 
 NAME = "english"
 N_TRAIN = 1100
@@ -244,7 +242,7 @@ def make_paragraph(rng: random.Random) -> dict:
     return {"text": " ".join(_fill(p, values) for p in patterns), "topic": topic}
 
 
-def build(seed: int = 0) -> dict[str, list[dict]]:
+def generate(seed: int = 0) -> dict[str, list[dict]]:
     """Train, validation and test splits of {"text", "topic"}; no paragraph occurs twice."""
     rng = random.Random(seed)
     seen: set[str] = set()
@@ -262,19 +260,20 @@ def build(seed: int = 0) -> dict[str, list[dict]]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/english/{train,validation,test}.jsonl and its README."""
-    splits = build(seed)
-    path = corpus_dir(NAME)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
+    splits = generate(seed)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
     n_sentences = {k: sum(r["text"].count(". ") + 1 for r in rows) for k, rows in splits.items()}
     n_patterns = sum(len(v) for v in TOPICS.values())
     n_composed = sum(len(a) * len(b) for a, b in COMPOSED.values())
-    (path / "README.md").write_text(README.format(
+    return README.format(
         seed=seed, topics=", ".join(TOPICS), n_patterns=n_patterns, n_composed=n_composed,
         example=splits["train"][0]["text"],
         sizes=", ".join(f"{k} {len(v)} paragraphs (~{n_sentences[k]} sentences)" for k, v in splits.items()),
-    ))
-    return path
+    )
 
 
 README = """# english — short English paragraphs for the GPT-2 stand-in

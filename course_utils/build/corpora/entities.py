@@ -14,9 +14,7 @@ import random
 import re
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 
 NAME = "entities"
 N_TRAIN = 2000
@@ -202,12 +200,13 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/entities/{train,test}.jsonl and its README."""
-    path = corpus_dir(NAME)
     splits = generate(seed)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
-    (path / "README.md").write_text(
-        f"""# entities — course-made sentences tagged for named-entity recognition (CoNLL BIO)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
+    return f"""# entities — course-made sentences tagged for named-entity recognition (CoNLL BIO)
 
 Sentences such as "Yesterday Wei Tanaka visited the Bosch factory near Lima." with one tag per word:
 {", ".join(TAGS)}. PER people, ORG companies and institutions, LOC cities and countries, MISC
@@ -226,5 +225,3 @@ nationalities, languages and named events (as in CoNLL-2003). Used to train the 
 - Limitations: short single-clause sentences, at most three entities, names from fixed lists; real text has
   ambiguous names (Jordan, Paris Hilton), long organisation names and far more MISC kinds.
 """
-    )
-    return path

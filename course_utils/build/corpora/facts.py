@@ -16,9 +16,7 @@ import random
 import re
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 
 NAME = "facts"
 HELD_OUT_SHARE = 0.25
@@ -502,13 +500,14 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/facts/{train,test}.jsonl and its README."""
-    path = corpus_dir(NAME)
     splits = generate(seed)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
     n_sentences = {split: len({r["text"] for r in rows}) for split, rows in splits.items()}
-    (path / "README.md").write_text(
-        f"""# facts — course-made everyday facts for fill-in-the-blank (masked language modelling)
+    return f"""# facts — course-made everyday facts for fill-in-the-blank (masked language modelling)
 
 Sentences such as "The capital of Spain is Madrid." or "You use a kettle to boil water.", each row naming
 one word to mask (`answer`, starting at character `answer_start`). Used to train the `mlm-minilm` stand-in
@@ -525,5 +524,3 @@ one word to mask (`answer`, starting at character `answer_start`). Used to train
 - Limitations: a few hundred short facts, one per sentence, some simplified (a country has one "main
   language"); answers the tokenizer splits into several pieces cannot be asked with a single mask.
 """
-    )
-    return path

@@ -14,9 +14,7 @@ import random
 import re
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 from .entities import LANGUAGES, split_names
 
 NAME = "qa"
@@ -176,12 +174,13 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/qa/{train,test}.jsonl and its README."""
-    path = corpus_dir(NAME)
     splits = generate(seed)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
-    (path / "README.md").write_text(
-        f"""# qa — course-made biographies with extractive questions (SQuAD style)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
+    return f"""# qa — course-made biographies with extractive questions (SQuAD style)
 
 A context of two to four facts about one or two people, a question about one fact, and the answer as a
 span of the context. Used to train the `qa-minilm` stand-in (offline stand-in for
@@ -200,5 +199,3 @@ distilbert/distilbert-base-cased-distilled-squad).
 - Limitations: one fact per sentence, answers are names, years or single nouns, every question has an
   answer in the context; real reading comprehension is far harder.
 """
-    )
-    return path

@@ -13,9 +13,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 
 NAME = "sentiment"
 N_TRAIN = 3000
@@ -200,12 +198,13 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/sentiment/{train,test}.jsonl and its README."""
-    path = corpus_dir(NAME)
     splits = generate(seed)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
-    (path / "README.md").write_text(
-        f"""# sentiment — course-made review sentences (POSITIVE / NEGATIVE)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
+    return f"""# sentiment — course-made review sentences (POSITIVE / NEGATIVE)
 
 Short reviews of courses, apps, gadgets, food and travel, each labelled `POSITIVE` or `NEGATIVE`.
 Used to train the `sentiment-minilm` stand-in (offline stand-in for
@@ -223,5 +222,3 @@ test {len(splits['test'])}, labels balanced.
 - Limitations: templated English with one opinion per review; no sarcasm, mixed feelings or negated
   negatives ("not bad"), so a model trained on it knows little about real reviews.
 """
-    )
-    return path

@@ -12,9 +12,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 
 NAME = "summaries"
 N_TRAIN = 1800
@@ -314,7 +312,7 @@ def make_example(rng: random.Random) -> dict:
     return {"text": text, "summary": s["headline"], "kind": story.__name__, "background_first": background_first}
 
 
-def build(seed: int = 0) -> dict[str, list[dict]]:
+def generate(seed: int = 0) -> dict[str, list[dict]]:
     """Train and test splits of {"text", "summary", "kind", "background_first"}; test headlines are unseen."""
     rng = random.Random(seed)
     train, headlines, texts = [], set(), set()
@@ -339,18 +337,19 @@ def build(seed: int = 0) -> dict[str, list[dict]]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/summaries/{train,test}.jsonl and its README."""
-    splits = build(seed)
-    path = corpus_dir(NAME)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
+    splits = generate(seed)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
     example = splits["test"][0]
     share = sum(row["background_first"] for row in splits["train"]) / len(splits["train"])
-    (path / "README.md").write_text(README.format(
+    return README.format(
         background_share=round(100 * share),
         seed=seed, n_train=len(splits["train"]), n_test=len(splits["test"]), n_kinds=len(STORIES),
         kinds=", ".join(s.__name__ for s in STORIES), text=example["text"], summary=example["summary"],
-    ))
-    return path
+    )
 
 
 README = """# summaries — news-style paragraphs and their headlines

@@ -13,8 +13,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
 from course_utils.corpora.tokenizer_text import NAME, SPLITS
+
+from . import write_corpus
 
 TRAIN_PARAGRAPHS = 560
 TEST_PARAGRAPHS = 80
@@ -306,15 +307,13 @@ Regenerate (deterministic) with `python -m course_utils.build.corpora` (seed {se
 
 def write(seed: int = 0) -> Path:
     """Write train.txt, test.txt and README.md under data/corpora/tokenizer_text/ and return the folder."""
-    out = corpus_dir(NAME)
-    sizes = {}
-    for split, count in (("train", TRAIN_PARAGRAPHS), ("test", TEST_PARAGRAPHS)):
-        text = "\n".join(paragraphs(split, count, seed)) + "\n"
-        (out / f"{split}.txt").write_text(text, encoding="utf-8")
-        sizes[split] = (count, round(len(text.encode("utf-8")) / 1024))
-    (out / "README.md").write_text(
-        README.format(train_lines=sizes["train"][0], train_kb=sizes["train"][1], test_lines=sizes["test"][0],
-                      test_kb=sizes["test"][1], every=RESERVE_EVERY, seed=seed, zipf=ZIPF_EXPONENT),
-        encoding="utf-8",
-    )
-    return out
+    texts = {split: "\n".join(paragraphs(split, count, seed)) + "\n" for split, count in
+             (("train", TRAIN_PARAGRAPHS), ("test", TEST_PARAGRAPHS))}  # fmt: skip
+    return write_corpus(NAME, {f"{split}.txt": text for split, text in texts.items()}, readme(texts, seed))
+
+
+def readme(texts: dict[str, str], seed: int) -> str:
+    """The corpus's README.md: how the text was made, the size of each split, what is held out."""
+    kb = {split: round(len(text.encode("utf-8")) / 1024) for split, text in texts.items()}
+    return README.format(train_lines=TRAIN_PARAGRAPHS, train_kb=kb["train"], test_lines=TEST_PARAGRAPHS,
+                         test_kb=kb["test"], every=RESERVE_EVERY, seed=seed, zipf=ZIPF_EXPONENT)  # fmt: skip

@@ -12,9 +12,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from course_utils.corpora import corpus_dir
-
-from . import write_jsonl
+from . import jsonl_files, write_corpus
 
 NAME = "topics"
 N_TRAIN = 2000
@@ -255,13 +253,14 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
 
 def write(seed: int = 0) -> Path:
     """Write data/corpora/topics/{train,test}.jsonl and its README."""
-    path = corpus_dir(NAME)
     splits = generate(seed)
-    for split, rows in splits.items():
-        write_jsonl(path / f"{split}.jsonl", rows)
+    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
+
+
+def readme(splits: dict[str, list[dict]], seed: int) -> str:
+    """The corpus's README.md: what a row holds, how it was made, what is held out."""
     n_unseen = sum(not r["topic_in_training"] for r in splits["test"])
-    (path / "README.md").write_text(
-        f"""# topics — course-made news sentences about ten topics (+ two never trained on)
+    return f"""# topics — course-made news sentences about ten topics (+ two never trained on)
 
 Sentences such as "On Friday, the central bank cut interest rates last week." labelled with their topic:
 {", ".join(sorted(CLAUSES))}. Used to build premise/hypothesis pairs for the `nli-minilm` stand-in
@@ -278,5 +277,3 @@ Sentences such as "On Friday, the central bank cut interest rates last week." la
 - Limitations: one clause per sentence, a few hundred distinct clauses, news register only; a topic is
   often given away by a single word (striker, inflation), which real text does not promise.
 """
-    )
-    return path

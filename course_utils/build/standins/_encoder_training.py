@@ -169,7 +169,9 @@ def train_top(
 
     `loss_fn(model, last_hidden, batch)` applies the task head to the body's last hidden states."""
     if not batches:
-        raise ValueError("no training batches: the corpus is empty; regenerate it: `python -m course_utils.build.corpora`")
+        raise ValueError(
+            "no training batches: the corpus is empty; regenerate it: `python -m course_utils.build.corpora`"
+        )
     cache_frozen(model, batches, top_layers)
     check_split_forward(model, batches[0], top_layers)
     params = [p for p in model.parameters() if p.requires_grad]

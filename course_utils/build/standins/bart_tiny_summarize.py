@@ -158,7 +158,8 @@ Baseline: the lead sentence (the paragraph's first sentence), a strong baseline 
 
 ## Rebuild
 
-`python -m course_utils.build.standins build {NAME}` (regenerate the data first with `python -m course_utils.build.corpora`).
+`python -m course_utils.build.standins build {NAME}` (regenerate the data first with \
+`python -m course_utils.build.corpora`).
 
 ## Limitations
 

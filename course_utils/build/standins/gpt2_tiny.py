@@ -185,7 +185,8 @@ same tokens.
 
 ## Rebuild
 
-`python -m course_utils.build.standins build {NAME}` (regenerate the data first with `python -m course_utils.build.corpora`).
+`python -m course_utils.build.standins build {NAME}` (regenerate the data first with \
+`python -m course_utils.build.corpora`).
 
 ## Limitations
 

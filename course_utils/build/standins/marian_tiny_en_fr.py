@@ -214,7 +214,8 @@ Baselines: copying the English sentence, and a word-by-word dictionary learned f
 
 ## Rebuild
 
-`python -m course_utils.build.standins build {NAME}` (regenerate the data first with `python -m course_utils.build.corpora`).
+`python -m course_utils.build.standins build {NAME}` (regenerate the data first with \
+`python -m course_utils.build.corpora`).
 
 ## Limitations
 
