@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from pathlib import Path
-
-from . import jsonl_files, write_corpus
 
 NAME = "en_fr"
 N_TRAIN = 5000
@@ -281,12 +278,6 @@ def chapter_examples() -> list[dict]:
     verbs = {v.en: v for v in VERBS}
     nouns = {x.en: x for x in NOUNS}
     return [render(subjects[s], verbs[v], nouns[n], "this", False, False, None) for s, v, n in HELD_OUT_EXAMPLES]
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/en_fr/{train,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
+from functools import partial
 
-from . import jsonl_files, write_corpus
+from . import distinct_rows
 
 NAME = "english"
 N_TRAIN = 1100
@@ -248,20 +248,8 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
     seen: set[str] = set()
     splits: dict[str, list[dict]] = {}
     for split, n in (("train", N_TRAIN), ("validation", N_VALIDATION), ("test", N_TEST)):
-        rows: list[dict] = []
-        while len(rows) < n:
-            row = make_paragraph(rng)
-            if row["text"] not in seen:
-                seen.add(row["text"])
-                rows.append(row)
-        splits[split] = rows
+        splits[split] = distinct_rows(partial(make_paragraph, rng), n, "text", seen)
     return splits
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/english/{train,validation,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

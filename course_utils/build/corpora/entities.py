@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
-
-from . import jsonl_files, write_corpus
 
 NAME = "entities"
 N_TRAIN = 2000
@@ -196,12 +193,6 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
                 rows.append({"text": detokenize(tokens), "tokens": tokens, "tags": tags})
         out[split] = rows
     return out
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/entities/{train,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
-
-from . import jsonl_files, write_corpus
 
 NAME = "facts"
 HELD_OUT_SHARE = 0.25
@@ -496,12 +493,6 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
     for rows in out.values():
         rng.shuffle(rows)
     return out
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/facts/{train,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
+from functools import partial
 
-from . import jsonl_files, write_corpus
+from . import distinct_rows
 from .entities import LANGUAGES, split_names
 
 NAME = "qa"
@@ -162,20 +162,8 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
     out = {}
     seen = {NOTEBOOK_CONTEXT}
     for split, values, share, size in (("train", train_values, 0.0, N_TRAIN), ("test", held_values, 0.5, N_TEST)):
-        rows: list[dict] = []
-        while len(rows) < size:
-            row = _example(values, rng, share)
-            if row["context"] not in seen:
-                seen.add(row["context"])
-                rows.append(row)
-        out[split] = rows
+        out[split] = distinct_rows(partial(_example, values, rng, share), size, "context", seen)
     return out
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/qa/{train,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

@@ -11,9 +11,6 @@ if it learned what the words mean, not which rows it saw. Labels are balanced.
 from __future__ import annotations
 
 import random
-from pathlib import Path
-
-from . import jsonl_files, write_corpus
 
 NAME = "sentiment"
 N_TRAIN = 3000
@@ -194,12 +191,6 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
         rng.shuffle(rows)
         out[split] = rows
     return out
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/sentiment/{train,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

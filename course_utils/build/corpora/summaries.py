@@ -10,9 +10,6 @@ Test headlines never occur in training.
 from __future__ import annotations
 
 import random
-from pathlib import Path
-
-from . import jsonl_files, write_corpus
 
 NAME = "summaries"
 N_TRAIN = 1800
@@ -333,12 +330,6 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
             headlines.add(row["summary"])
             test.append(row)
     return {"train": train, "test": test}
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/summaries/{train,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

@@ -11,11 +11,8 @@ cannot handle and a subword tokenizer can.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from course_utils.corpora.tokenizer_text import NAME, SPLITS
-
-from . import write_corpus
 
 TRAIN_PARAGRAPHS = 560
 TEST_PARAGRAPHS = 80
@@ -305,11 +302,15 @@ Regenerate (deterministic) with `python -m course_utils.build.corpora` (seed {se
 """
 
 
-def write(seed: int = 0) -> Path:
-    """Write train.txt, test.txt and README.md under data/corpora/tokenizer_text/ and return the folder."""
-    texts = {split: "\n".join(paragraphs(split, count, seed)) + "\n" for split, count in
-             (("train", TRAIN_PARAGRAPHS), ("test", TEST_PARAGRAPHS))}  # fmt: skip
-    return write_corpus(NAME, {f"{split}.txt": text for split, text in texts.items()}, readme(texts, seed))
+def generate(seed: int = 0) -> dict[str, str]:
+    """The text of each split: one paragraph per line."""
+    counts = {"train": TRAIN_PARAGRAPHS, "test": TEST_PARAGRAPHS}
+    return {split: "\n".join(paragraphs(split, count, seed)) + "\n" for split, count in counts.items()}
+
+
+def files(texts: dict[str, str]) -> dict[str, str]:
+    """train.txt and test.txt (plain text, not JSON Lines)."""
+    return {f"{split}.txt": text for split, text in texts.items()}
 
 
 def readme(texts: dict[str, str], seed: int) -> str:

@@ -10,9 +10,6 @@ The NLI stand-in turns these sentences into premise/hypothesis pairs ("This exam
 from __future__ import annotations
 
 import random
-from pathlib import Path
-
-from . import jsonl_files, write_corpus
 
 NAME = "topics"
 N_TRAIN = 2000
@@ -249,12 +246,6 @@ def generate(seed: int = 0) -> dict[str, list[dict]]:
         for row in rows:
             row["topic_in_training"] = flag
     return {"train": train, "test": test + unseen}
-
-
-def write(seed: int = 0) -> Path:
-    """Write data/corpora/topics/{train,test}.jsonl and its README."""
-    splits = generate(seed)
-    return write_corpus(NAME, jsonl_files(splits), readme(splits, seed))
 
 
 def readme(splits: dict[str, list[dict]], seed: int) -> str:

@@ -11,7 +11,7 @@ from course_utils.corpora import read_jsonl
 from course_utils.paths import data_dir
 from course_utils.standins import load_standin
 
-from ..corpora import summaries
+from ..corpora import summaries, write_generated
 from . import save_standin
 from ._seq_training import (
     count_parameters,
@@ -81,7 +81,7 @@ def evaluate(model: BartForConditionalGeneration, tokenizer: BartTokenizerFast, 
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/summaries, evaluate on its test split, save the stand-in."""
     if not (data_dir() / "corpora" / summaries.NAME / "train.jsonl").is_file():
-        summaries.write(seed=0)
+        write_generated(summaries)
     train, test = read_jsonl(summaries.NAME, "train"), read_jsonl(summaries.NAME, "test")
     start = time.perf_counter()
     tokenizer = build_tokenizer([r["text"] for r in train] + [r["summary"] for r in train])

@@ -14,7 +14,7 @@ from course_utils.corpora import read_jsonl
 from course_utils.paths import data_dir
 from course_utils.standins import load_standin
 
-from ..corpora import english
+from ..corpora import english, write_generated
 from . import save_standin
 from ._seq_training import (
     count_parameters,
@@ -114,7 +114,7 @@ def samples(model: GPT2LMHeadModel, tokenizer: GPT2TokenizerFast) -> dict[str, s
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/english, evaluate on its test split, save the stand-in."""
     if not (data_dir() / "corpora" / english.NAME / "train.jsonl").is_file():
-        english.write(seed=0)
+        write_generated(english)
     train, test = read_jsonl(english.NAME, "train"), read_jsonl(english.NAME, "test")
     start = time.perf_counter()
     tokenizer = build_tokenizer([r["text"] for r in train])

@@ -16,7 +16,7 @@ from course_utils.corpora import read_jsonl
 from course_utils.paths import data_dir
 from course_utils.standins import load_standin
 
-from ..corpora import en_fr
+from ..corpora import en_fr, write_generated
 from . import save_standin
 from ._seq_training import (
     count_parameters,
@@ -132,7 +132,7 @@ def evaluate(model: MarianMTModel, tokenizer: MarianTokenizer, train: list[dict]
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/en_fr, evaluate on its test split, save the stand-in."""
     if not (data_dir() / "corpora" / en_fr.NAME / "train.jsonl").is_file():
-        en_fr.write(seed=0)
+        write_generated(en_fr)
     train, test = read_jsonl(en_fr.NAME, "train"), read_jsonl(en_fr.NAME, "test")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
