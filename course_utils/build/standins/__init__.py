@@ -7,6 +7,7 @@ Each recipe module defines NAME and `build(seed: int = 0) -> dict` (its held-out
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -16,6 +17,31 @@ from safetensors.torch import save_file
 from course_utils.minilm import sha256_of
 from course_utils.paths import data_dir
 from course_utils.standins import STANDIN_DIR
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a stand-in answers for: its name, pipeline task, real checkpoint, Auto class and training corpus."""
+
+    name: str
+    task: str
+    real: str
+    auto_class: str
+    corpus: str
+
+    def meta(self, base: str | None, metrics: dict, seed: int, seconds: float, recipe: dict) -> dict:
+        """The standin.json fields every stand-in records, in their usual order."""
+        return {
+            "name": self.name,
+            "task": self.task,
+            "real_checkpoint": self.real,
+            "base": base,
+            "auto_class": self.auto_class,
+            "metrics": metrics,
+            "seed": seed,
+            "train_seconds": seconds,
+            "recipe": recipe,
+        }
 
 
 def save_standin(
