@@ -7,7 +7,7 @@ import torch
 import transformers
 
 from course_utils import checkpoints, hub
-from course_utils.build.standins import save_standin
+from course_utils.build.standins import save_standin, seal
 from course_utils.minilm import verified_minilm_dir
 from course_utils.standins import StandInError, load_standin
 
@@ -27,6 +27,7 @@ def data_dir(tmp_path, monkeypatch):
     meta = {
         "name": TINY,
         "task": "sentiment-analysis",
+        "real_checkpoint": "someone/tiny-real",
         "base": None,
         "auto_class": "AutoModelForSequenceClassification",
         "metrics": {},
@@ -53,6 +54,7 @@ def test_minilm_standin_gets_the_real_body_and_the_shipped_head(data_dir):
     assert torch.equal(model.bert.encoder.layer[5].output.dense.weight, body["encoder.layer.5.output.dense.weight"])
     stored = json.loads((data_dir / "standins" / MINI / "standin.json").read_text())
     assert stored["base"] == "minilm" and len(stored["sha256"]["model.safetensors"]) == 64
+    assert sorted(stored["sha256"]) == ["config.json", "model.safetensors"]
 
 
 def test_corrupted_weights_are_refused_with_the_fix(data_dir):
@@ -75,6 +77,9 @@ def test_standin_that_would_leave_random_weights_is_refused(data_dir):
     config = json.loads(config_path.read_text())
     config["num_hidden_layers"] = 7  # a layer MiniLM does not have and the stand-in did not ship
     config_path.write_text(json.dumps(config))
+    with pytest.raises(StandInError, match="config.json is corrupted"):
+        load_standin(MINI)
+    seal(MINI)  # as if the edit were deliberate: the folder is consistent again, but the model is not
     assert meta_path.exists()
     with pytest.raises(StandInError, match="untrained"):
         load_standin(MINI)
