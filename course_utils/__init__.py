@@ -1,4 +1,4 @@
-"""Helpers for the transformers course: set-up, offline models, checks, plots and benchmarks."""
+"""Helpers for the transformers course: set-up, offline models, checks and plots (build tools: course_utils.build)."""
 
 from .checkpoints import CHECKPOINTS, find_checkpoint
 from .env import offline_forced, pick_device, report, seed_everything, setup

@@ -8,12 +8,15 @@ import graph below is read from the source (ast), top-level and function-level i
 from __future__ import annotations
 
 import ast
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = "course_utils"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
+NOTEBOOKS = ROOT.parent / "notebooks"
 BUILD = f"{PACKAGE}.build"
 
 
@@ -106,6 +109,16 @@ def test_learner_facing_modules_never_import_build_code():
         f"learner-facing modules import the build tools: {offenders}. Build code may import the package, never the "
         "reverse: move what both need out of course_utils/build/."
     )
+
+
+def test_notebooks_never_import_build_code():
+    pattern = re.compile(rf"^\s*(from|import)\s+{re.escape(BUILD)}\b|^\s*from\s+{PACKAGE}\s+import\s+.*\bbuild\b", re.M)
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+            source = "".join(cell["source"])
+            assert cell["cell_type"] != "code" or not pattern.search(source), (
+                f"{path.name} cell {i} imports the build tools; notebooks use the learner-facing modules only"
+            )
 
 
 def test_learner_facing_modules_import_no_cycle():
