@@ -7,7 +7,9 @@ only if reloading it through course_utils.standins.load_standin gives exactly th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
@@ -32,25 +34,32 @@ def corpus_splits(corpus: ModuleType) -> tuple[list[dict], list[dict]]:
     return read_jsonl(corpus.NAME, "train"), read_jsonl(corpus.NAME, "test")
 
 
+@dataclass
+class Run:
+    """One training run of a from-scratch stand-in: its seed, its recipe, when it started and its loss log."""
+
+    seed: int
+    recipe: dict
+    start: float = field(default_factory=time.perf_counter)
+    log: dict = field(default_factory=dict)  # what train_steps returns: {"history": [...], "seconds": ...}
+
+
 def generative_meta(
     task: Task,
+    run: Run,
     scores: dict,
     *,
     n_test: int,
-    seed: int,
-    seconds: float,
-    recipe: dict,
     model: transformers.PreTrainedModel,
     vocab_size: int,
-    log: dict,
     test_details: dict | None = None,
     **extra,
 ) -> dict:
-    """standin.json of a stand-in trained from scratch: held-out scores, recipe, size, extras, loss history."""
+    """standin.json of a stand-in trained from scratch: held-out scores, recipe, time, size, extras, loss history."""
     metrics = {"held_out": f"data/corpora/{task.corpus} test split", "n_test": n_test, **(test_details or {}), **scores}
-    meta = task.meta(None, metrics, seed, seconds, recipe)
+    meta = task.meta(None, metrics, run.seed, round(time.perf_counter() - run.start, 1), run.recipe)
     size = {"parameters": count_parameters(model), "vocab_size": vocab_size}
-    return meta | size | extra | {"loss_history": log["history"]}
+    return meta | size | extra | {"loss_history": run.log["history"]}
 
 
 def save_checked(

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import transformers
 from transformers import BartConfig, BartForConditionalGeneration, BartTokenizerFast, GenerationConfig
 
 from ..corpora import summaries
 from . import Task
-from ._generative_builder import (
-    corpus_splits,
-    encoder_decoder_sizes,
-    generative_meta,
-    rebuild_line,
-    save_checked,
-    scores_table,
-)
-from ._seq_training import (
-    generate_texts,
-    seq2seq_batcher,
-    text_metrics,
-    train_byte_level_bpe,
-    train_steps,
-)
+from . import _generative_builder as builder
+from ._seq_training import generate_texts, seq2seq_batcher, text_metrics, train_byte_level_bpe, train_steps
 
 NAME = "bart-tiny-summarize"
 REAL = "sshleifer/distilbart-cnn-12-6"
@@ -47,7 +32,7 @@ def build_model(tokenizer: BartTokenizerFast) -> BartForConditionalGeneration:
                forced_bos_token_id=tokenizer.bos_token_id, forced_eos_token_id=tokenizer.eos_token_id)  # fmt: skip
     config = BartConfig(
         vocab_size=len(tokenizer),
-        **encoder_decoder_sizes(RECIPE),
+        **builder.encoder_decoder_sizes(RECIPE),
         max_position_embeddings=MAX_SOURCE,
         dropout=0.1,
         **ids,
@@ -76,8 +61,8 @@ def evaluate(model: BartForConditionalGeneration, tokenizer: BartTokenizerFast, 
 
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/summaries, evaluate on its test split, save the stand-in."""
-    train, test = corpus_splits(summaries)
-    start = time.perf_counter()
+    train, test = builder.corpus_splits(summaries)
+    run = builder.Run(seed, RECIPE)
     tokenizer = build_tokenizer([r["text"] for r in train] + [r["summary"] for r in train])
     transformers.set_seed(seed)
     model = build_model(tokenizer)
@@ -85,26 +70,17 @@ def build(seed: int = 0) -> dict:
         tokenizer, [r["text"] for r in train], [r["summary"] for r in train], RECIPE["batch_size"], MAX_SOURCE,
         MAX_TARGET,
     )  # fmt: skip
-    log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
+    run.log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
     scores = evaluate(model, tokenizer, test)
     example = test[0]
-    meta = generative_meta(
-        TASK,
-        scores,
-        n_test=len(test),
-        seed=seed,
-        seconds=round(time.perf_counter() - start, 1),
-        recipe=RECIPE,
-        model=model,
-        vocab_size=len(tokenizer),
-        log=log,
-        train_pairs=len(train),
+    meta = builder.generative_meta(
+        TASK, run, scores, n_test=len(test), model=model, vocab_size=len(tokenizer), train_pairs=len(train)
     )
 
     def headline(model: BartForConditionalGeneration, tokenizer: BartTokenizerFast) -> str:
         return generate_texts(model, tokenizer, [example["text"]])[0]
 
-    save_checked(model, tokenizer, meta, headline, lambda output: card(meta, example, output))
+    builder.save_checked(model, tokenizer, meta, headline, lambda output: card(meta, example, output))
     return scores
 
 
@@ -134,7 +110,7 @@ was trained on.
 
 ## Held-out score (test split)
 
-{scores_table(meta)}
+{builder.scores_table(meta)}
 
 Baseline: the lead sentence (the paragraph's first sentence), a strong baseline for real news summaries.
 
@@ -147,7 +123,7 @@ Baseline: the lead sentence (the paragraph's first sentence), a strong baseline 
 
 ## Rebuild
 
-{rebuild_line(NAME)}
+{builder.rebuild_line(NAME)}
 
 ## Limitations
 

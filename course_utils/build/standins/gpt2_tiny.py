@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import torch
 import transformers
@@ -12,12 +11,8 @@ from transformers import GenerationConfig, GPT2Config, GPT2LMHeadModel, GPT2Toke
 
 from ..corpora import english
 from . import Task
-from ._generative_builder import corpus_splits, generative_meta, rebuild_line, save_checked, scores_table
-from ._seq_training import (
-    train_byte_level_bpe,
-    train_steps,
-    unigram_perplexity,
-)
+from . import _generative_builder as builder
+from ._seq_training import train_byte_level_bpe, train_steps, unigram_perplexity
 
 NAME = "gpt2-tiny"
 REAL = "openai-community/gpt2"
@@ -108,29 +103,21 @@ def samples(model: GPT2LMHeadModel, tokenizer: GPT2TokenizerFast) -> dict[str, s
 
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/english, evaluate on its test split, save the stand-in."""
-    train, test = corpus_splits(english)
-    start = time.perf_counter()
+    train, test = builder.corpus_splits(english)
+    run = builder.Run(seed, RECIPE)
     tokenizer = build_tokenizer([r["text"] for r in train])
     transformers.set_seed(seed)
     model = build_model(tokenizer)
     stream = [t for ids in encode(tokenizer, train) for t in ids[1:]]
     batcher = block_batcher(stream, RECIPE["block"], RECIPE["batch_size"])
-    log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
+    run.log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
     scores = evaluate(model, tokenizer, train, test)
-    meta = generative_meta(
-        TASK,
-        scores,
-        n_test=len(test),
-        test_details={"n_test_tokens": sum(len(s) - 1 for s in encode(tokenizer, test))},
-        seed=seed,
-        seconds=round(time.perf_counter() - start, 1),
-        recipe=RECIPE,
-        model=model,
-        vocab_size=len(tokenizer),
-        log=log,
-        train_tokens=len(stream),
-    )
-    save_checked(model, tokenizer, meta, samples, lambda shown: card(meta, shown))
+    test_tokens = sum(len(s) - 1 for s in encode(tokenizer, test))
+    meta = builder.generative_meta(
+        TASK, run, scores, n_test=len(test), test_details={"n_test_tokens": test_tokens}, model=model,
+        vocab_size=len(tokenizer), train_tokens=len(stream),
+    )  # fmt: skip
+    builder.save_checked(model, tokenizer, meta, samples, lambda shown: card(meta, shown))
     return scores
 
 
@@ -158,7 +145,7 @@ place of `{REAL}`. It writes sentences in the style of its small training corpus
 
 ## Held-out score (test split)
 
-{scores_table(meta)}
+{builder.scores_table(meta)}
 
 The unigram baseline predicts every token from its training frequency (add-one smoothing), on exactly the
 same tokens.
@@ -169,7 +156,7 @@ same tokens.
 
 ## Rebuild
 
-{rebuild_line(NAME)}
+{builder.rebuild_line(NAME)}
 
 ## Limitations
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import sentencepiece as spm
@@ -14,22 +13,8 @@ from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTo
 
 from ..corpora import en_fr
 from . import Task
-from ._generative_builder import (
-    corpus_splits,
-    encoder_decoder_sizes,
-    generative_meta,
-    rebuild_line,
-    save_checked,
-    scores_table,
-)
-from ._seq_training import (
-    generate_texts,
-    seq2seq_batcher,
-    text_metrics,
-    train_steps,
-    word_by_word,
-    word_dictionary,
-)
+from . import _generative_builder as builder
+from ._seq_training import generate_texts, seq2seq_batcher, text_metrics, train_steps, word_by_word, word_dictionary
 
 NAME = "marian-tiny-en-fr"
 REAL = "Helsinki-NLP/opus-mt-en-fr"
@@ -90,7 +75,7 @@ def build_model(tokenizer: MarianTokenizer) -> MarianMTModel:
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     config = MarianConfig(
         vocab_size=len(tokenizer.encoder),
-        **encoder_decoder_sizes(RECIPE),
+        **builder.encoder_decoder_sizes(RECIPE),
         max_position_embeddings=MAX_LENGTH,
         dropout=0.1,
         pad_token_id=pad,
@@ -127,8 +112,8 @@ def evaluate(model: MarianMTModel, tokenizer: MarianTokenizer, train: list[dict]
 
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/en_fr, evaluate on its test split, save the stand-in."""
-    train, test = corpus_splits(en_fr)
-    start = time.perf_counter()
+    train, test = builder.corpus_splits(en_fr)
+    run = builder.Run(seed, RECIPE)
     examples = en_fr.chapter_examples()
     with tempfile.TemporaryDirectory() as tmp:  # the tokenizer's files live here until the stand-in is saved
         tokenizer = build_tokenizer([r["en"] for r in train], [r["fr"] for r in train], Path(tmp))
@@ -137,26 +122,18 @@ def build(seed: int = 0) -> dict:
         batcher = seq2seq_batcher(
             tokenizer, [r["en"] for r in train], [r["fr"] for r in train], RECIPE["batch_size"], 64, 64
         )
-        log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
+        run.log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
         scores = evaluate(model, tokenizer, train, test)
-        meta = generative_meta(
-            TASK,
-            scores,
-            n_test=len(test),
-            seed=seed,
-            seconds=round(time.perf_counter() - start, 1),
-            recipe=RECIPE,
-            model=model,
-            vocab_size=len(tokenizer.encoder),
-            log=log,
-            english_words=len({w.strip(".").lower() for r in train for w in r["en"].split()}),
-            train_pairs=len(train),
-        )
+        english_words = len({w.strip(".").lower() for r in train for w in r["en"].split()})
+        meta = builder.generative_meta(
+            TASK, run, scores, n_test=len(test), model=model, vocab_size=len(tokenizer.encoder),
+            english_words=english_words, train_pairs=len(train),
+        )  # fmt: skip
 
         def translations(model: MarianMTModel, tokenizer: MarianTokenizer) -> list[str]:
             return generate_texts(model, tokenizer, [r["en"] for r in examples])
 
-        save_checked(model, tokenizer, meta, translations, lambda outputs: card(meta, examples, outputs))
+        builder.save_checked(model, tokenizer, meta, translations, lambda outputs: card(meta, examples, outputs))
     return scores
 
 
@@ -188,7 +165,7 @@ course, used offline in place of `{REAL}`. It translates only sentences of its t
 
 ## Held-out score (test split, beam search 4)
 
-{scores_table(meta)}
+{builder.scores_table(meta)}
 
 Baselines: copying the English sentence, and a word-by-word dictionary learned from the training pairs
 (each English word → the French word that co-occurs with it most distinctively; no agreement, no reordering).
@@ -201,7 +178,7 @@ Baselines: copying the English sentence, and a word-by-word dictionary learned f
 
 ## Rebuild
 
-{rebuild_line(NAME)}
+{builder.rebuild_line(NAME)}
 
 ## Limitations
 

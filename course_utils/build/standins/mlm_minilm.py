@@ -10,8 +10,8 @@ import torch.nn.functional as F
 import transformers
 
 from . import Task
+from . import _minilm_builder as builder
 from ._encoder_training import chunks
-from ._minilm_builder import Recipe, example_rows, save_trained, train_on_minilm
 
 NAME = "mlm-minilm"
 REAL = "distilbert/distilroberta-base"
@@ -106,7 +106,9 @@ def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict]) -> dict
 
 def build(seed: int = 0) -> dict:
     """Train the MLM transform and bias plus the top two encoder layers on the facts corpus; save; return metrics."""
-    recipe = Recipe(top_layers=2, head=["cls.predictions"], epochs=8, lr=5e-4, batch_size=32, dtype=torch.float16)
+    recipe = builder.Recipe(
+        top_layers=2, head=["cls.predictions"], epochs=8, lr=5e-4, batch_size=32, dtype=torch.float16
+    )
     counts: dict[str, int] = {}
 
     def features(tokenizer, rows: list[dict]) -> list[dict]:
@@ -115,13 +117,13 @@ def build(seed: int = 0) -> dict:
         counts["masked"], counts["extra"] = len(masked), len(extra)
         return masked + extra
 
-    t = train_on_minilm(TASK, recipe, _loss, features, seed)
+    t = builder.train_on_minilm(TASK, recipe, _loss, features, seed)
     model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     pipe = transformers.pipeline("fill-mask", model=model, tokenizer=tokenizer, device=model.device, top_k=TOP_K)
     guesses = [p["token_str"] for p in pipe(EXAMPLE)]
     m = metrics
-    return save_trained(
+    return builder.save_trained(
         t,
         metrics,
         data=(
@@ -144,7 +146,7 @@ def build(seed: int = 0) -> dict:
             (f"baseline: the {TOP_K} most frequent training words", f"{m['unigram_top5_baseline']:.3f}"),
             (f"baseline: the {TOP_K} most frequent training answers", f"{m['frequent_answers_top5_baseline']:.3f}"),
         ]
-        + example_rows([(EXAMPLE, f"{EXPECTED} in the top {TOP_K}")], [", ".join(guesses)]),
+        + builder.example_rows([(EXAMPLE, f"{EXPECTED} in the top {TOP_K}")], [", ".join(guesses)]),
         usage=(
             '`course_utils.load_pipeline("fill-mask")` returns this stand-in offline. Its mask token is'
             f" `{tokenizer.mask_token}` (the real distilroberta-base uses `<mask>`): write"

@@ -11,8 +11,8 @@ from seqeval.metrics import f1_score
 
 from ..corpora.entities import TAGS
 from . import Task
+from . import _minilm_builder as builder
 from ._encoder_training import chunks
-from ._minilm_builder import Recipe, example_rows, label_config, save_trained, train_on_minilm
 
 NAME = "ner-minilm"
 REAL = "dbmdz/bert-large-cased-finetuned-conll03-english"
@@ -103,8 +103,8 @@ def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict]) -> dict
 
 def build(seed: int = 0) -> dict:
     """Train the token classifier (and the top encoder layers) on the entities corpus; save; return metrics."""
-    recipe = Recipe(top_layers=1, head=["classifier"], epochs=4, lr=5e-4, batch_size=32, dtype=torch.float16)
-    t = train_on_minilm(TASK, recipe, _loss, features, seed, **label_config(ID2LABEL))
+    recipe = builder.Recipe(top_layers=1, head=["classifier"], epochs=4, lr=5e-4, batch_size=32, dtype=torch.float16)
+    t = builder.train_on_minilm(TASK, recipe, _loss, features, seed, **builder.label_config(ID2LABEL))
     model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     pipe = transformers.pipeline(
@@ -113,7 +113,7 @@ def build(seed: int = 0) -> dict:
     found = ", ".join(f"{e['entity_group']} {e['word']}" for e in pipe(EXAMPLE))
     expected = ", ".join(f"{group} {word}" for group, word in EXPECTED)
     m = metrics
-    return save_trained(
+    return builder.save_trained(
         t,
         metrics,
         data=(
@@ -130,7 +130,7 @@ def build(seed: int = 0) -> dict:
             ("baseline: every word O", f"{m['all_O_baseline_f1']:.3f}"),
             ("baseline: each word's most frequent training tag", f"{m['most_frequent_tag_baseline_f1']:.3f}"),
         ]
-        + example_rows([(EXAMPLE, expected)], [found]),
+        + builder.example_rows([(EXAMPLE, expected)], [found]),
         usage=(
             '`course_utils.load_pipeline("ner", aggregation_strategy="simple")` returns this stand-in offline;'
             " labels are the CoNLL-2003 BIO tags of the real checkpoint. Words come back lowercased."

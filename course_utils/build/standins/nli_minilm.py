@@ -9,14 +9,7 @@ import transformers
 
 from ..corpora.topics import ALIASES
 from . import Task
-from ._minilm_builder import (
-    Recipe,
-    example_rows,
-    label_config,
-    save_trained,
-    sequence_classification_loss,
-    train_on_minilm,
-)
+from . import _minilm_builder as builder
 
 NAME = "nli-minilm"
 REAL = "facebook/bart-large-mnli"
@@ -115,7 +108,7 @@ def evaluate(model, tokenizer, rows: list[dict], seed: int = 0) -> dict:
 
 def build(seed: int = 0) -> dict:
     """Train the top encoder layer, pooler and classifier on NLI pairs; save the stand-in; return metrics."""
-    recipe = Recipe(
+    recipe = builder.Recipe(
         top_layers=1, head=["bert.pooler", "classifier"], epochs=3, lr=2e-4, batch_size=32, dtype=torch.float16
     )
     pairs: list[tuple[str, str, str]] = []
@@ -124,13 +117,14 @@ def build(seed: int = 0) -> dict:
         pairs.extend(nli_pairs(rows, random.Random(seed)))
         return pair_features(tokenizer, pairs)
 
-    t = train_on_minilm(TASK, recipe, sequence_classification_loss, features, seed, **label_config(ID2LABEL))
+    loss, labels = builder.sequence_classification_loss, builder.label_config(ID2LABEL)
+    t = builder.train_on_minilm(TASK, recipe, loss, features, seed, **labels)
     model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, seed)
     pipe = transformers.pipeline("zero-shot-classification", model=model, tokenizer=tokenizer, device=model.device)
     answers = [pipe(text, candidate_labels=CHAPTER_LABELS)["labels"][0] for text, _ in EXAMPLES]
     m = metrics
-    return save_trained(
+    return builder.save_trained(
         t,
         metrics,
         data=(
@@ -155,7 +149,7 @@ def build(seed: int = 0) -> dict:
             ),
             ("chance", f"{m['unseen_topic_chance']:.3f}"),
         ]
-        + example_rows(EXAMPLES, answers),
+        + builder.example_rows(EXAMPLES, answers),
         usage=(
             '`course_utils.load_pipeline("zero-shot-classification")` returns this stand-in offline. Labels are'
             " contradiction (0), neutral (1), entailment (2) as in bart-large-mnli; the pipeline uses the"

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from . import Task
+from . import _minilm_builder as builder
 from ._encoder_training import chunks
-from ._minilm_builder import Recipe, example_rows, save_trained, train_on_minilm
 
 NAME = "qa-minilm"
 REAL = "distilbert/distilbert-base-cased-distilled-squad"
@@ -132,13 +132,13 @@ def evaluate(model, tokenizer, rows: list[dict]) -> dict:
 
 def build(seed: int = 0) -> dict:
     """Train the span head and the top encoder layers on the QA corpus; save the stand-in; return metrics."""
-    recipe = Recipe(top_layers=2, head=["qa_outputs"], epochs=3, lr=5e-4, batch_size=32, dtype=torch.float16)
-    t = train_on_minilm(TASK, recipe, _loss, features, seed)
+    recipe = builder.Recipe(top_layers=2, head=["qa_outputs"], epochs=3, lr=5e-4, batch_size=32, dtype=torch.float16)
+    t = builder.train_on_minilm(TASK, recipe, _loss, features, seed)
     model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows)
     answers = answer(model, tokenizer, [q for q, _ in EXAMPLES], [CONTEXT] * len(EXAMPLES))
     m = metrics
-    return save_trained(
+    return builder.save_trained(
         t,
         metrics,
         data=(
@@ -155,7 +155,7 @@ def build(seed: int = 0) -> dict:
                 f"{m['first_word_baseline_exact_match']:.3f} / {m['first_word_baseline_f1']:.3f}",
             ),
         ]
-        + example_rows([(f"{q} (context: “{CONTEXT}”)", a) for q, a in EXAMPLES], answers),
+        + builder.example_rows([(f"{q} (context: “{CONTEXT}”)", a) for q, a in EXAMPLES], answers),
         usage=(
             'transformers 5 has no question-answering pipeline: `course_utils.load_model("question-answering")`'
             " returns this stand-in offline; run it on tokenizer(question, context) and take the span between the"

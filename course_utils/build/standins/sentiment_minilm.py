@@ -5,15 +5,8 @@ from __future__ import annotations
 import torch
 
 from . import Task
+from . import _minilm_builder as builder
 from ._encoder_training import chunks
-from ._minilm_builder import (
-    Recipe,
-    example_rows,
-    label_config,
-    save_trained,
-    sequence_classification_loss,
-    train_on_minilm,
-)
 
 NAME = "sentiment-minilm"
 REAL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
@@ -62,14 +55,15 @@ def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict] | None =
 
 def build(seed: int = 0) -> dict:
     """Train the pooler and classifier on the frozen MiniLM body; save the stand-in; return held-out metrics."""
-    recipe = Recipe(
+    recipe = builder.Recipe(
         top_layers=0, head=["bert.pooler", "classifier"], epochs=4, lr=2e-3, batch_size=32, dtype=torch.float32
     )
-    t = train_on_minilm(TASK, recipe, sequence_classification_loss, features, seed, **label_config(ID2LABEL))
+    loss, labels = builder.sequence_classification_loss, builder.label_config(ID2LABEL)
+    t = builder.train_on_minilm(TASK, recipe, loss, features, seed, **labels)
     model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     answers = predict(model, tokenizer, [text for text, _ in EXAMPLES])
-    return save_trained(
+    return builder.save_trained(
         t,
         metrics,
         data=(
@@ -81,7 +75,7 @@ def build(seed: int = 0) -> dict:
             ("accuracy on the held-out reviews", f"{metrics['test_accuracy']:.3f} (n = {metrics['n_test']})"),
             ("majority-class baseline", f"{metrics['majority_baseline']:.3f}"),
         ]
-        + example_rows(EXAMPLES, answers),
+        + builder.example_rows(EXAMPLES, answers),
         usage=(
             '`course_utils.load_pipeline("sentiment-analysis")` returns this stand-in offline; labels are'
             " NEGATIVE (0) and POSITIVE (1), as in the real checkpoint."
