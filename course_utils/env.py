@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 DEVICE_ENV = "COURSE_DEVICE"
+OFFLINE_ENV = "COURSE_OFFLINE"
 _DEVICES = ("cuda", "mps", "cpu")
 
 
@@ -45,6 +46,11 @@ def seed_everything(seed: int = 0) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
+def offline_forced() -> bool:
+    """True when $COURSE_OFFLINE=1 makes every load use the course stand-ins."""
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
 def is_interactive() -> bool:
     """True in a Jupyter session a person is looking at; False under CI or nbval."""
     if os.environ.get("CI") or os.environ.get("COURSE_OFFLINE_TESTS"):
@@ -75,8 +81,6 @@ def quiet() -> None:
 def report(device: torch.device | None = None) -> str:
     """One line naming Python, torch, transformers, the device and whether models are forced offline."""
     import transformers
-
-    from .hub import offline_forced
 
     device = device or pick_device()
     mode = "stand-ins forced (COURSE_OFFLINE=1)" if offline_forced() else "real models when reachable"

@@ -2,6 +2,7 @@
 
 Order: $COURSE_OFFLINE=1 forces the stand-in; else a copy in the local Hugging Face cache; else the
 hub when it answers; else the stand-in. Every load prints one line saying which model answered.
+Which checkpoints the course knows, and their stand-ins, is in course_utils.checkpoints.
 """
 
 from __future__ import annotations
@@ -13,65 +14,10 @@ from urllib.parse import urlparse
 
 import transformers
 
-from .env import pick_device
+from .checkpoints import TASK_ALIASES, Checkpoint, find_checkpoint
+from .env import OFFLINE_ENV, offline_forced, pick_device
 from .standins import load_standin
 
-OFFLINE_ENV = "COURSE_OFFLINE"
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """A real hub checkpoint the course uses, pinned to a revision, with its offline stand-in."""
-
-    name: str
-    revision: str
-    task: str
-    auto_class: str
-    standin: str
-
-
-# Revisions are the ones transformers pins for its pipeline defaults where it has one.
-CHECKPOINTS: dict[str, Checkpoint] = {
-    c.name: c
-    for c in [
-        Checkpoint(
-            "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
-            "714eb0f",
-            "sentiment-analysis",
-            "AutoModelForSequenceClassification",
-            "sentiment-minilm",
-        ),
-        Checkpoint(
-            "facebook/bart-large-mnli",
-            "d7645e1",
-            "zero-shot-classification",
-            "AutoModelForSequenceClassification",
-            "nli-minilm",
-        ),
-        Checkpoint(
-            "dbmdz/bert-large-cased-finetuned-conll03-english",
-            "4c53496",
-            "ner",
-            "AutoModelForTokenClassification",
-            "ner-minilm",
-        ),
-        Checkpoint("distilbert/distilroberta-base", "fb53ab8", "fill-mask", "AutoModelForMaskedLM", "mlm-minilm"),
-        Checkpoint(
-            "distilbert/distilbert-base-cased-distilled-squad",
-            "564e9b5",
-            "question-answering",
-            "AutoModelForQuestionAnswering",
-            "qa-minilm",
-        ),
-        Checkpoint("openai-community/gpt2", "607a30d", "text-generation", "AutoModelForCausalLM", "gpt2-tiny"),
-        Checkpoint(
-            "sshleifer/distilbart-cnn-12-6", "a4f8f3e", "summarization", "AutoModelForSeq2SeqLM", "bart-tiny-summarize"
-        ),
-        Checkpoint("Helsinki-NLP/opus-mt-en-fr", "main", "translation", "AutoModelForSeq2SeqLM", "marian-tiny-en-fr"),
-    ]
-}
-TASK_ALIASES = {"text-classification": "sentiment-analysis", "token-classification": "ner"}
-DEFAULT_FOR_TASK = {c.task: c.name for c in CHECKPOINTS.values()}
 # Tasks that transformers 5 removed from pipeline(): the course loads these with Auto classes.
 REMOVED_PIPELINE_TASKS = ("question-answering", "summarization", "translation", "text2text-generation")
 
@@ -92,27 +38,6 @@ class Loaded:
         if self.source == "stand-in":
             return f"course stand-in '{c.standin}' (offline stand-in for {c.name})"
         return f"{c.name}@{c.revision} ({'local cache' if self.source == 'cache' else 'Hugging Face Hub'})"
-
-
-def offline_forced() -> bool:
-    """True when $COURSE_OFFLINE=1 makes every load use the course stand-ins."""
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes")
-
-
-def find_checkpoint(name_or_task: str) -> Checkpoint:
-    """Look up a checkpoint by its hub name or by a task name (giving the task's default)."""
-    if not isinstance(name_or_task, str) or not name_or_task:
-        raise TypeError(f"expected a checkpoint name or task as a string, got {name_or_task!r}")
-    key = TASK_ALIASES.get(name_or_task, name_or_task)
-    if key in CHECKPOINTS:
-        return CHECKPOINTS[key]
-    if key in DEFAULT_FOR_TASK:
-        return CHECKPOINTS[DEFAULT_FOR_TASK[key]]
-    raise KeyError(
-        f"{name_or_task!r} is not a checkpoint or task the course knows. Known tasks: "
-        f"{', '.join(sorted(DEFAULT_FOR_TASK))}; known checkpoints: {', '.join(sorted(CHECKPOINTS))}. "
-        "To use another hub model online, call transformers' from_pretrained / pipeline directly."
-    )
 
 
 def _in_cache(c: Checkpoint) -> bool:

@@ -26,6 +26,6 @@ def data_path(*parts: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(
             f"{path} is missing. Restore it with `git checkout -- data/`, or regenerate course data with "
-            "`python -m course_utils.corpora`."
+            "`python -m course_utils.build.corpora`."
         )
     return path

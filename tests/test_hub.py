@@ -1,4 +1,4 @@
-"""The checkpoint resolver and the stand-in loader: which model answers, and clear errors."""
+"""The checkpoint registry, the resolver and the stand-in loader: which model answers, and clear errors."""
 
 import json
 
@@ -6,9 +6,10 @@ import pytest
 import torch
 import transformers
 
-from course_utils import hub
+from course_utils import checkpoints, hub
+from course_utils.build.standins import save_standin, seal
 from course_utils.minilm import verified_minilm_dir
-from course_utils.standins import StandInError, load_standin, save_standin
+from course_utils.standins import StandInError, load_standin
 
 TINY = "tiny-test-standin"
 MINI = "minilm-test-standin"
@@ -26,6 +27,7 @@ def data_dir(tmp_path, monkeypatch):
     meta = {
         "name": TINY,
         "task": "sentiment-analysis",
+        "real_checkpoint": "someone/tiny-real",
         "base": None,
         "auto_class": "AutoModelForSequenceClassification",
         "metrics": {},
@@ -52,6 +54,7 @@ def test_minilm_standin_gets_the_real_body_and_the_shipped_head(data_dir):
     assert torch.equal(model.bert.encoder.layer[5].output.dense.weight, body["encoder.layer.5.output.dense.weight"])
     stored = json.loads((data_dir / "standins" / MINI / "standin.json").read_text())
     assert stored["base"] == "minilm" and len(stored["sha256"]["model.safetensors"]) == 64
+    assert sorted(stored["sha256"]) == ["config.json", "model.safetensors"]
 
 
 def test_corrupted_weights_are_refused_with_the_fix(data_dir):
@@ -74,6 +77,9 @@ def test_standin_that_would_leave_random_weights_is_refused(data_dir):
     config = json.loads(config_path.read_text())
     config["num_hidden_layers"] = 7  # a layer MiniLM does not have and the stand-in did not ship
     config_path.write_text(json.dumps(config))
+    with pytest.raises(StandInError, match="config.json is corrupted"):
+        load_standin(MINI)
+    seal(MINI)  # as if the edit were deliberate: the folder is consistent again, but the model is not
     assert meta_path.exists()
     with pytest.raises(StandInError, match="untrained"):
         load_standin(MINI)
@@ -81,12 +87,12 @@ def test_standin_that_would_leave_random_weights_is_refused(data_dir):
 
 def test_unknown_checkpoint_lists_what_is_known():
     with pytest.raises(KeyError, match="not a checkpoint or task the course knows.*sentiment-analysis"):
-        hub.find_checkpoint("bert-base-klingon")
+        checkpoints.find_checkpoint("bert-base-klingon")
 
 
 def test_task_names_and_aliases_resolve_to_the_default_checkpoint():
-    assert hub.find_checkpoint("text-classification") is hub.find_checkpoint("sentiment-analysis")
-    assert hub.find_checkpoint("token-classification").task == "ner"
+    assert checkpoints.find_checkpoint("text-classification") is checkpoints.find_checkpoint("sentiment-analysis")
+    assert checkpoints.find_checkpoint("token-classification").task == "ner"
 
 
 def test_removed_pipeline_tasks_explain_the_transformers_5_way():
@@ -96,10 +102,10 @@ def test_removed_pipeline_tasks_explain_the_transformers_5_way():
 
 @pytest.fixture
 def tiny_checkpoint(data_dir, monkeypatch):
-    ckpt = hub.Checkpoint(
+    ckpt = checkpoints.Checkpoint(
         "someone/tiny-real", "abc1234", "sentiment-analysis", "AutoModelForSequenceClassification", TINY
     )
-    monkeypatch.setitem(hub.CHECKPOINTS, ckpt.name, ckpt)
+    monkeypatch.setitem(checkpoints.CHECKPOINTS, ckpt.name, ckpt)
     return ckpt
 
 

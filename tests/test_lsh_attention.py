@@ -1,20 +1,17 @@
-"""course_utils.lsh_attention: hashing, sorting, a brute-force reference, recall trends, errors, the views."""
+"""course_utils.lsh_attention: hashing, sorting, a brute-force reference, recall trends, errors, Reformer."""
 
 import math
 
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import lsh_attention as lsh
 from course_utils.lsh_attention import (
     SELF_SCORE,
     clustered_data,
     lsh_attention,
     lsh_buckets,
-    lsh_explorer,
     random_rotations,
     recall_table,
     run_tiny_reformer,
@@ -273,7 +270,7 @@ def test_errors_say_what_was_wrong():
         tiny_reformer_config(1000)
 
 
-# ------------------------------------------------------------------------- the views and Reformer
+# ------------------------------------------------------------------------------------- Reformer
 
 
 def test_tiny_reformer_runs_and_keeps_the_length():
@@ -283,36 +280,3 @@ def test_tiny_reformer_runs_and_keeps_the_length():
     assert result["seq_len"] == 1024
     assert result["hidden_shape"] == (1, 1024, 2 * config.hidden_size)  # Reformer concatenates its two streams
     assert result["params"] > 0 and result["seconds"] > 0
-
-
-def test_explorer_draws_the_static_view_headless(monkeypatch):
-    from course_utils import widgets
-
-    shown = []
-    monkeypatch.setattr(widgets, "display", lambda obj, display_id=None: shown.append(obj))
-    lsh_explorer(clustered_data(256, 16, 4), chunk_len=32)
-    assert shown[0]._suptitle.get_text().startswith("LSH with 2 round(s) × 8 buckets")
-    assert plt.get_fignums() == []  # drawn and closed
-
-
-def test_explorer_sliders_redraw_in_a_live_session(monkeypatch):
-    from course_utils import widgets
-
-    class Handle:
-        def update(self, fig):
-            shown.append(fig)
-
-    shown = []
-    monkeypatch.setattr(widgets, "is_interactive", lambda: True)
-    monkeypatch.setattr(widgets, "display", lambda obj, display_id=None: shown.append(obj) or Handle())
-    drawn = []
-    draw = lsh._draw_buckets
-    monkeypatch.setattr(lsh, "_draw_buckets", lambda *args: drawn.append(args[1:3]) or draw(*args))
-    lsh_explorer(clustered_data(256, 16, 4), chunk_len=32)
-    rounds, buckets = shown[1].children
-    rounds.value, buckets.value = 3, 16
-    assert drawn == [(2, 8), (3, 8), (3, 16)]
-    titles = [fig._suptitle.get_text().split(":")[0] for fig in shown if isinstance(fig, plt.Figure)]
-    expected = [(2, 8), (3, 8), (3, 16)]
-    assert titles == [f"LSH with {rounds} round(s) × {buckets} buckets" for rounds, buckets in expected]
-    assert plt.get_fignums() == []

@@ -10,17 +10,17 @@ import torch
 import transformers
 
 from course_utils import load_model
-from course_utils.corpora import read_jsonl
-from course_utils.standins import read_meta
-from course_utils.standins._seq_training import (
+from course_utils.build.standins._seq_training import (
     generate_texts,
     text_metrics,
     unigram_perplexity,
     word_by_word,
     word_dictionary,
 )
-from course_utils.standins.bart_tiny_summarize import lead_sentence
-from course_utils.standins.gpt2_tiny import encode, perplexity
+from course_utils.build.standins.bart_tiny_summarize import lead_sentence
+from course_utils.build.standins.gpt2_tiny import encode, perplexity
+from course_utils.corpora import read_jsonl
+from course_utils.standins import read_meta
 
 PROMPT = "The transformer model"
 TRANSLATIONS = {

@@ -1,7 +1,8 @@
-"""Course-made data sets: each module here generates one corpus under data/corpora/<NAME>/.
+"""The course-made data sets under data/corpora/<name>/, read.
 
-Each module defines NAME and `write(seed: int = 0) -> Path`; `python -m course_utils.corpora`
-regenerates all of them (deterministic for a given seed). `read_jsonl` loads a split.
+`read_jsonl(name, split)` loads a split; `corpus_dir(name)` is a corpus's folder. The generators that
+wrote them are in course_utils/build/corpora/ (`python -m course_utils.build.corpora` regenerates all,
+deterministically for a given seed).
 """
 
 from __future__ import annotations
@@ -17,13 +18,6 @@ def corpus_dir(name: str) -> Path:
     path = data_dir() / "corpora" / name
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    """Write one JSON object per line (UTF-8, stable key order)."""
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 def read_jsonl(name: str, split: str) -> list[dict]:

@@ -4,67 +4,48 @@ A stand-in lives in data/standins/<name>/ with
   config.json        the Hugging Face config (architecture, labels, sizes)
   model.safetensors  the trained weights; for base "minilm" only the tensors that training changed
   tokenizer files    for stand-ins with their own tokenizer (base null)
-  standin.json       task, real counterpart, base, auto class, sha256 of the weights, held-out metrics
+  standin.json       task, real counterpart, base, auto class, held-out metrics, the sha256 of every other
+                     file the loader reads, and a checksum of its own fields
   README.md          the model card
-Rebuild any of them with `python -m course_utils.standins build NAME` (or `all`).
+Loading checks the whole folder first (course_utils.standins.folder says how), so a corrupted or stray file
+is reported as such, with the fix, instead of surfacing as a library error. The recipes that trained them are
+in course_utils/build/standins/; rebuild any of them with `python -m course_utils.build.standins build NAME`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 import transformers
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
-from ..minilm import minilm_state_dict, sha256_of, verified_minilm_dir
-from ..paths import data_dir
+from ..minilm import minilm_state_dict, verified_minilm_dir
+from .folder import STANDIN_DIR, StandInError, rebuild_command, verified_folder
 
-STANDIN_DIR = "standins"
-
-
-class StandInError(RuntimeError):
-    """A stand-in is missing, corrupted or inconsistent."""
+__all__ = ["STANDIN_DIR", "StandInError", "load_standin", "read_meta", "standin_path"]
 
 
 def standin_path(name: str) -> Path:
-    """Folder of a stand-in, with a clear error when it is absent."""
-    path = data_dir() / STANDIN_DIR / name
-    if not (path / "standin.json").is_file():
-        known = sorted(p.name for p in (data_dir() / STANDIN_DIR).glob("*") if (p / "standin.json").is_file())
-        raise StandInError(
-            f"stand-in {name!r} is not in {path.parent} (found: {', '.join(known) or 'none'}). "
-            f"Restore it with `git checkout -- data/{STANDIN_DIR}` or rebuild it with "
-            f"`python -m course_utils.standins build {name}`."
-        )
-    return path
+    """Folder of a stand-in, once every file in it is checked against standin.json."""
+    return verified_folder(name)[0]
 
 
 def read_meta(name: str) -> dict:
-    """The standin.json of a stand-in."""
-    return json.loads((standin_path(name) / "standin.json").read_text())
-
-
-def _check_sha(path: Path, expected: str, name: str) -> None:
-    found = sha256_of(path)
-    if found != expected:
-        raise StandInError(
-            f"{path} is corrupted (sha256 {found[:12]}… but standin.json records {expected[:12]}…). "
-            f"Restore it with `git checkout -- {path.relative_to(data_dir().parent)}` or rebuild it with "
-            f"`python -m course_utils.standins build {name}`."
-        )
+    """The standin.json of a stand-in, checked like the rest of its folder."""
+    return verified_folder(name)[1]
 
 
 def load_standin(name: str) -> tuple[transformers.PreTrainedModel, transformers.PreTrainedTokenizerBase]:
-    """Load a stand-in's model (eval mode, float32) and tokenizer, verifying every weight file."""
-    path = standin_path(name)
-    meta = read_meta(name)
+    """Load a stand-in's model (eval mode, float32) and tokenizer, after checking every file of its folder."""
+    path, meta = verified_folder(name)
     weights = path / "model.safetensors"
-    if not weights.is_file():
-        raise StandInError(f"{weights} is missing; rebuild with `python -m course_utils.standins build {name}`")
-    _check_sha(weights, meta["sha256"]["model.safetensors"], name)
-    auto_class = getattr(transformers, meta["auto_class"])
+    auto_class = getattr(transformers, meta["auto_class"], None)
+    if auto_class is None:
+        raise StandInError(
+            f"stand-in {name!r} needs transformers.{meta['auto_class']}, which this transformers "
+            f"{transformers.__version__} lacks: upgrade transformers, or rebuild it with `{rebuild_command(name)}`"
+        )
     config = transformers.AutoConfig.from_pretrained(path)
     if meta.get("base") == "minilm":
         model = auto_class.from_config(config)
@@ -80,7 +61,10 @@ def load_standin(name: str) -> tuple[transformers.PreTrainedModel, transformers.
         covered = set(trained) | {prefix + k for k in body.state_dict() if k not in missing}
         untouched = [k for k in own if k not in covered and not _is_tied_or_buffer(model, k)]
         if untouched:
-            raise StandInError(f"stand-in {name!r} leaves weights untrained: {untouched[:3]}; rebuild it")
+            raise StandInError(
+                f"stand-in {name!r} leaves weights untrained: {untouched[:3]}; "
+                f"rebuild it with `{rebuild_command(name)}`"
+            )
         tokenizer = transformers.AutoTokenizer.from_pretrained(verified_minilm_dir())
     else:
         model = auto_class.from_pretrained(path, use_safetensors=True, dtype=torch.float32)
@@ -92,32 +76,3 @@ def load_standin(name: str) -> tuple[transformers.PreTrainedModel, transformers.
 def _is_tied_or_buffer(model: torch.nn.Module, key: str) -> bool:
     params = dict(model.named_parameters())  # tied parameters appear once, under their first name
     return key not in params
-
-
-def save_standin(
-    model: transformers.PreTrainedModel,
-    tokenizer: transformers.PreTrainedTokenizerBase | None,
-    name: str,
-    meta: dict,
-    card: str,
-    trained_keys: list[str] | None = None,
-    dtype: torch.dtype = torch.float32,
-) -> Path:
-    """Write a stand-in folder; with trained_keys, store only those tensors (base 'minilm')."""
-    path = data_dir() / STANDIN_DIR / name
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.iterdir():
-        old.unlink()
-    model = model.to("cpu").eval()
-    if trained_keys is not None:
-        state = model.state_dict()
-        tensors = {k: state[k].detach().to(dtype).contiguous() for k in trained_keys}
-        save_file(tensors, path / "model.safetensors")
-        model.config.save_pretrained(path)
-    else:
-        model.to(dtype).save_pretrained(path, safe_serialization=True)
-        tokenizer.save_pretrained(path)
-    meta = dict(meta, sha256={"model.safetensors": sha256_of(path / "model.safetensors")})
-    (path / "standin.json").write_text(json.dumps(meta, indent=2) + "\n")
-    (path / "README.md").write_text(card)
-    return path

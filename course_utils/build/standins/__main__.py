@@ -1,4 +1,4 @@
-"""Rebuild stand-ins: `python -m course_utils.standins build NAME [NAME …]` or `… build all`; `list`."""
+"""Rebuild stand-ins: `python -m course_utils.build.standins build NAME [NAME …]` or `… build all`; `list`; `seal`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import importlib
 import pkgutil
 import time
 
-import course_utils.standins as package
+import course_utils.build.standins as package
+from course_utils.build.standins import seal
 
 
 def recipes() -> dict[str, object]:
@@ -23,13 +24,15 @@ def recipes() -> dict[str, object]:
 
 
 def main() -> None:
-    """Parse the command line and build the named stand-ins."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.standins")
+    """Parse the command line and build (or seal) the named stand-ins."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils.build.standins")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="train stand-ins and write them under data/standins/")
     build.add_argument("names", nargs="+", help="stand-in names, or 'all'")
     build.add_argument("--seed", type=int, default=0)
     sub.add_parser("list", help="list the stand-ins that can be built")
+    seal_parser = sub.add_parser("seal", help="record the sha256 of a stand-in's files after a deliberate edit")
+    seal_parser.add_argument("names", nargs="+", help="stand-in names, or 'all'")
     args = parser.parse_args()
     known = recipes()
     if args.command == "list":
@@ -40,6 +43,10 @@ def main() -> None:
     unknown = [n for n in names if n not in known]
     if unknown:
         parser.error(f"unknown stand-in(s) {unknown}; choose from {sorted(known)} or 'all'")
+    if args.command == "seal":
+        for name in names:
+            print(f"{name}: recorded {', '.join(sorted(seal(name)['sha256']))}")
+        return
     for name in names:
         start = time.perf_counter()
         metrics = known[name].build(seed=args.seed)

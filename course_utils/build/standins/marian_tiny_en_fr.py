@@ -5,30 +5,20 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import sentencepiece as spm
 import transformers
 from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
 
-from ..corpora import en_fr, read_jsonl
-from ..paths import data_dir
-from . import load_standin, save_standin
-from ._seq_training import (
-    count_parameters,
-    folder_megabytes,
-    generate_texts,
-    metrics_table,
-    seq2seq_batcher,
-    text_metrics,
-    train_steps,
-    word_by_word,
-    word_dictionary,
-)
+from ..corpora import en_fr
+from . import Task
+from . import _generative_builder as builder
+from ._seq_training import generate_texts, seq2seq_batcher, text_metrics, train_steps, word_by_word, word_dictionary
 
 NAME = "marian-tiny-en-fr"
 REAL = "Helsinki-NLP/opus-mt-en-fr"
+TASK = Task(NAME, "translation", REAL, "AutoModelForSeq2SeqLM", en_fr.NAME)
 SOURCE_PIECES, TARGET_PIECES = 300, 400
 MAX_LENGTH = 128
 RECIPE = dict(d_model=128, layers=2, heads=4, ffn=256, steps=1500, batch_size=64, lr=2e-3, warmup=100)
@@ -85,13 +75,7 @@ def build_model(tokenizer: MarianTokenizer) -> MarianMTModel:
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     config = MarianConfig(
         vocab_size=len(tokenizer.encoder),
-        d_model=RECIPE["d_model"],
-        encoder_layers=RECIPE["layers"],
-        decoder_layers=RECIPE["layers"],
-        encoder_attention_heads=RECIPE["heads"],
-        decoder_attention_heads=RECIPE["heads"],
-        encoder_ffn_dim=RECIPE["ffn"],
-        decoder_ffn_dim=RECIPE["ffn"],
+        **builder.encoder_decoder_sizes(RECIPE),
         max_position_embeddings=MAX_LENGTH,
         dropout=0.1,
         pad_token_id=pad,
@@ -128,44 +112,28 @@ def evaluate(model: MarianMTModel, tokenizer: MarianTokenizer, train: list[dict]
 
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/en_fr, evaluate on its test split, save the stand-in."""
-    if not (data_dir() / "corpora" / en_fr.NAME / "train.jsonl").is_file():
-        en_fr.write(seed=0)
-    train, test = read_jsonl(en_fr.NAME, "train"), read_jsonl(en_fr.NAME, "test")
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
+    train, test = builder.corpus_splits(en_fr)
+    run = builder.Run(seed, RECIPE)
+    examples = en_fr.chapter_examples()
+    with tempfile.TemporaryDirectory() as tmp:  # the tokenizer's files live here until the stand-in is saved
         tokenizer = build_tokenizer([r["en"] for r in train], [r["fr"] for r in train], Path(tmp))
         transformers.set_seed(seed)
         model = build_model(tokenizer)
         batcher = seq2seq_batcher(
             tokenizer, [r["en"] for r in train], [r["fr"] for r in train], RECIPE["batch_size"], 64, 64
         )
-        log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
+        run.log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
         scores = evaluate(model, tokenizer, train, test)
-        train_seconds = round(time.perf_counter() - start, 1)
-        meta = {
-            "name": NAME,
-            "task": "translation",
-            "real_checkpoint": REAL,
-            "base": None,
-            "auto_class": "AutoModelForSeq2SeqLM",
-            "metrics": {"held_out": "data/corpora/en_fr test split", "n_test": len(test), **scores},
-            "seed": seed,
-            "train_seconds": train_seconds,
-            "recipe": RECIPE,
-            "parameters": count_parameters(model),
-            "vocab_size": len(tokenizer.encoder),
-            "english_words": len({w.strip(".").lower() for r in train for w in r["en"].split()}),
-            "train_pairs": len(train),
-        "loss_history": log["history"],
-        }
-        examples = en_fr.chapter_examples()
-        outputs = generate_texts(model, tokenizer, [r["en"] for r in examples])
-        path = save_standin(model, tokenizer, NAME, meta, card(meta, examples, outputs))
-    reloaded, reloaded_tokenizer = load_standin(NAME)
-    again = generate_texts(reloaded, reloaded_tokenizer, [r["en"] for r in examples])
-    if again != outputs:
-        raise RuntimeError(f"{NAME} gives different outputs after saving ({outputs} vs {again}); rebuild it")
-    print(f"{NAME}: {folder_megabytes(path):.2f} MB in {path}")
+        english_words = len({w.strip(".").lower() for r in train for w in r["en"].split()})
+        meta = builder.generative_meta(
+            TASK, run, scores, n_test=len(test), model=model, vocab_size=len(tokenizer.encoder),
+            english_words=english_words, train_pairs=len(train),
+        )  # fmt: skip
+
+        def translations(model: MarianMTModel, tokenizer: MarianTokenizer) -> list[str]:
+            return generate_texts(model, tokenizer, [r["en"] for r in examples])
+
+        builder.save_checked(model, tokenizer, meta, translations, lambda outputs: card(meta, examples, outputs))
     return scores
 
 
@@ -173,7 +141,6 @@ def card(meta: dict, examples: list[dict], outputs: list[str]) -> str:
     """The model card (README.md) of the stand-in."""
     r = meta["recipe"]
     shown = "\n".join(f"| {e['en']} | {o} | {e['fr']} |" for e, o in zip(examples, outputs))
-    scores = {k: v for k, v in meta["metrics"].items() if isinstance(v, dict)}
     return f"""# {NAME} — course stand-in for `{REAL}`
 
 A tiny English→French **MarianMT** model (`MarianMTModel` + `MarianTokenizer`) trained from scratch by the
@@ -198,7 +165,7 @@ course, used offline in place of `{REAL}`. It translates only sentences of its t
 
 ## Held-out score (test split, beam search 4)
 
-{metrics_table(scores)}
+{builder.scores_table(meta)}
 
 Baselines: copying the English sentence, and a word-by-word dictionary learned from the training pairs
 (each English word → the French word that co-occurs with it most distinctively; no agreement, no reordering).
@@ -211,7 +178,7 @@ Baselines: copying the English sentence, and a word-by-word dictionary learned f
 
 ## Rebuild
 
-`python -m course_utils.standins build {NAME}` (regenerate the data first with `python -m course_utils.corpora`).
+{builder.rebuild_line(NAME)}
 
 ## Limitations
 

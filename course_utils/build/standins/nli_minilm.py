@@ -5,31 +5,18 @@ from __future__ import annotations
 import random
 
 import torch
-import torch.nn.functional as F
 import transformers
 
-from ..corpora import read_jsonl
 from ..corpora.topics import ALIASES
-from . import save_standin
-from ._encoder_training import (
-    Recipe,
-    Timer,
-    example_rows,
-    make_batches,
-    minilm_model,
-    minilm_tokenizer,
-    model_card,
-    round_to_storage,
-    seed_all,
-    set_trainable,
-    standin_meta,
-    train_top,
-)
+from . import Task
+from . import _minilm_builder as builder
 
 NAME = "nli-minilm"
 REAL = "facebook/bart-large-mnli"
 CORPUS = "topics"
+TASK = Task(NAME, "zero-shot-classification", REAL, "AutoModelForSequenceClassification", CORPUS)
 ID2LABEL = {0: "contradiction", 1: "neutral", 2: "entailment"}  # the order of bart-large-mnli
+LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 DEFAULT_TEMPLATE = "This example is {}."
 # Hypothesis phrasings used in training; the pipeline's default is the most frequent.
 TEMPLATES = [DEFAULT_TEMPLATE] * 3 + ["This text is about {}.", "The topic of this text is {}.", "This is about {}."]
@@ -72,9 +59,14 @@ def nli_pairs(rows: list[dict], rng: random.Random) -> list[tuple[str, str, str]
     return pairs
 
 
-def _loss(model, hidden: torch.Tensor, batch) -> torch.Tensor:
-    logits = model.classifier(model.dropout(model.bert.pooler(hidden)))
-    return F.cross_entropy(logits, batch.targets["label"])
+def pair_features(tokenizer, pairs: list[tuple[str, str, str]]) -> list[dict]:
+    """Token ids of each (premise, hypothesis) pair and the id of its label."""
+    premises, hypotheses = [p for p, _, _ in pairs], [h for _, h, _ in pairs]
+    enc = tokenizer(premises, hypotheses, truncation="only_first", max_length=MAX_LENGTH)
+    return [
+        {"input_ids": ids, "token_type_ids": tt, "label": LABEL2ID[label]}
+        for ids, tt, (_, _, label) in zip(enc["input_ids"], enc["token_type_ids"], pairs)
+    ]
 
 
 def zero_shot_scores(pipe, texts: list[str], labels: list[str], batch_size: int = 64) -> list[dict[str, float]]:
@@ -116,41 +108,25 @@ def evaluate(model, tokenizer, rows: list[dict], seed: int = 0) -> dict:
 
 def build(seed: int = 0) -> dict:
     """Train the top encoder layer, pooler and classifier on NLI pairs; save the stand-in; return metrics."""
-    seed_all(seed)
-    recipe = Recipe(
+    recipe = builder.Recipe(
         top_layers=1, head=["bert.pooler", "classifier"], epochs=3, lr=2e-4, batch_size=32, dtype=torch.float16
     )
-    train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
-    tokenizer = minilm_tokenizer()
-    label2id = {v: k for k, v in ID2LABEL.items()}
-    model = minilm_model("AutoModelForSequenceClassification", num_labels=3, id2label=ID2LABEL, label2id=label2id)
-    trained = set_trainable(model, recipe.top_layers, recipe.head)
-    pairs = nli_pairs(train_rows, random.Random(seed))
-    with Timer() as timer:
-        premises, hypotheses = [p for p, _, _ in pairs], [h for _, h, _ in pairs]
-        enc = tokenizer(premises, hypotheses, truncation="only_first", max_length=MAX_LENGTH)
-        features = [
-            {"input_ids": ids, "token_type_ids": tt, "label": label2id[label]}
-            for ids, tt, (_, _, label) in zip(enc["input_ids"], enc["token_type_ids"], pairs)
-        ]
-        batches = make_batches(features, recipe.batch_size, tokenizer.pad_token_id, seed)
-        recipe.losses = train_top(model, batches, recipe.top_layers, _loss, recipe.epochs, recipe.lr, seed=seed)
-    recipe.seconds = timer.seconds
-    round_to_storage(model, trained, recipe.dtype)
+    pairs: list[tuple[str, str, str]] = []
+
+    def features(tokenizer, rows: list[dict]) -> list[dict]:
+        pairs.extend(nli_pairs(rows, random.Random(seed)))
+        return pair_features(tokenizer, pairs)
+
+    loss, labels = builder.sequence_classification_loss, builder.label_config(ID2LABEL)
+    t = builder.train_on_minilm(TASK, recipe, loss, features, seed, **labels)
+    model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, seed)
     pipe = transformers.pipeline("zero-shot-classification", model=model, tokenizer=tokenizer, device=model.device)
     answers = [pipe(text, candidate_labels=CHAPTER_LABELS)["labels"][0] for text, _ in EXAMPLES]
-    meta = standin_meta(
-        NAME, "zero-shot-classification", REAL, "AutoModelForSequenceClassification", metrics, seed, recipe, CORPUS
-    )
     m = metrics
-    card = model_card(
-        name=NAME,
-        task="zero-shot-classification",
-        real=REAL,
-        model=model,
-        trained=trained,
-        recipe=recipe,
+    return builder.save_trained(
+        t,
+        metrics,
         data=(
             f"`data/corpora/{CORPUS}` (course-made, see its README): {len(train_rows)} news-style sentences about ten"
             f" topics, turned into {len(pairs)} premise/hypothesis pairs — the sentence with “{DEFAULT_TEMPLATE}” and"
@@ -173,7 +149,7 @@ def build(seed: int = 0) -> dict:
             ),
             ("chance", f"{m['unseen_topic_chance']:.3f}"),
         ]
-        + example_rows(EXAMPLES, answers),
+        + builder.example_rows(EXAMPLES, answers),
         usage=(
             '`course_utils.load_pipeline("zero-shot-classification")` returns this stand-in offline. Labels are'
             " contradiction (0), neutral (1), entailment (2) as in bart-large-mnli; the pipeline uses the"
@@ -186,7 +162,4 @@ def build(seed: int = 0) -> dict:
             " (see the never-trained-topics row).",
             "Uncased, English only, at most 64 tokens per premise/hypothesis pair.",
         ],
-        seed=seed,
     )
-    save_standin(model, None, NAME, meta, card, trained_keys=trained, dtype=recipe.dtype)
-    return metrics

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import torch
 import transformers
 from transformers import GenerationConfig, GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
 
-from ..corpora import english, read_jsonl
-from ..paths import data_dir
-from . import load_standin, save_standin
-from ._seq_training import (
-    count_parameters,
-    folder_megabytes,
-    metrics_table,
-    train_byte_level_bpe,
-    train_steps,
-    unigram_perplexity,
-)
+from ..corpora import english
+from . import Task
+from . import _generative_builder as builder
+from ._seq_training import train_byte_level_bpe, train_steps, unigram_perplexity
 
 NAME = "gpt2-tiny"
 REAL = "openai-community/gpt2"
+TASK = Task(NAME, "text-generation", REAL, "AutoModelForCausalLM", english.NAME)
 EOT = "<|endoftext|>"
 N_POSITIONS = 256
 PROMPT = "The transformer model"
@@ -110,46 +103,27 @@ def samples(model: GPT2LMHeadModel, tokenizer: GPT2TokenizerFast) -> dict[str, s
 
 def build(seed: int = 0) -> dict:
     """Train the tokenizer and model on data/corpora/english, evaluate on its test split, save the stand-in."""
-    if not (data_dir() / "corpora" / english.NAME / "train.jsonl").is_file():
-        english.write(seed=0)
-    train, test = read_jsonl(english.NAME, "train"), read_jsonl(english.NAME, "test")
-    start = time.perf_counter()
+    train, test = builder.corpus_splits(english)
+    run = builder.Run(seed, RECIPE)
     tokenizer = build_tokenizer([r["text"] for r in train])
     transformers.set_seed(seed)
     model = build_model(tokenizer)
     stream = [t for ids in encode(tokenizer, train) for t in ids[1:]]
     batcher = block_batcher(stream, RECIPE["block"], RECIPE["batch_size"])
-    log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
+    run.log = train_steps(model, batcher, RECIPE["steps"], RECIPE["lr"], seed, warmup=RECIPE["warmup"])
     scores = evaluate(model, tokenizer, train, test)
-    meta = {
-        "name": NAME,
-        "task": "text-generation",
-        "real_checkpoint": REAL,
-        "base": None,
-        "auto_class": "AutoModelForCausalLM",
-        "metrics": {"held_out": "data/corpora/english test split", "n_test": len(test),
-                    "n_test_tokens": sum(len(s) - 1 for s in encode(tokenizer, test)), **scores},  # fmt: skip
-        "seed": seed,
-        "train_seconds": round(time.perf_counter() - start, 1),
-        "recipe": RECIPE,
-        "parameters": count_parameters(model),
-        "vocab_size": len(tokenizer),
-        "train_tokens": len(stream),
-        "loss_history": log["history"],
-    }
-    shown = samples(model, tokenizer)
-    path = save_standin(model, tokenizer, NAME, meta, card(meta, shown))
-    reloaded, reloaded_tokenizer = load_standin(NAME)
-    if samples(reloaded, reloaded_tokenizer) != shown:
-        raise RuntimeError(f"{NAME} gives different outputs after saving; rebuild it")
-    print(f"{NAME}: {folder_megabytes(path):.2f} MB in {path}")
+    test_tokens = sum(len(s) - 1 for s in encode(tokenizer, test))
+    meta = builder.generative_meta(
+        TASK, run, scores, n_test=len(test), test_details={"n_test_tokens": test_tokens}, model=model,
+        vocab_size=len(tokenizer), train_tokens=len(stream),
+    )  # fmt: skip
+    builder.save_checked(model, tokenizer, meta, samples, lambda shown: card(meta, shown))
     return scores
 
 
 def card(meta: dict, shown: dict[str, str]) -> str:
     """The model card (README.md) of the stand-in."""
     r = meta["recipe"]
-    scores = {k: v for k, v in meta["metrics"].items() if isinstance(v, dict)}
     lines = "\n".join(f"- {k}: “{v}”" for k, v in shown.items())
     return f"""# {NAME} — course stand-in for `{REAL}`
 
@@ -171,7 +145,7 @@ place of `{REAL}`. It writes sentences in the style of its small training corpus
 
 ## Held-out score (test split)
 
-{metrics_table(scores)}
+{builder.scores_table(meta)}
 
 The unigram baseline predicts every token from its training frequency (add-one smoothing), on exactly the
 same tokens.
@@ -182,7 +156,7 @@ same tokens.
 
 ## Rebuild
 
-`python -m course_utils.standins build {NAME}` (regenerate the data first with `python -m course_utils.corpora`).
+{builder.rebuild_line(NAME)}
 
 ## Limitations
 

@@ -1,7 +1,7 @@
 """Benchmark the notebooks: wall time, slowest cell and peak memory of each, run offline.
 
-    python -m course_utils.bench                      # every notebook, table printed
-    python -m course_utils.bench --update-readme      # also refresh the table in README.md
+    python -m course_utils.build.bench                      # every notebook, table printed
+    python -m course_utils.build.bench --update-readme      # also refresh the table in README.md
 
 Each notebook runs in a fresh process (nbclient); the kernel's peak resident memory is read
 from getrusage(RUSAGE_CHILDREN) once it has exited.
@@ -20,7 +20,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUDGET_SECONDS = {"01": 60, "02": 60, "03": 60, "07": 120}
 BUDGET_MB = {"01": 3072, "02": 2048, "03": 3072, "07": 3072}
 TABLE_START, TABLE_END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
@@ -62,7 +62,7 @@ def measure(path: Path) -> dict:
     """Run one notebook in a fresh Python process, offline, and return its measurements."""
     env = dict(os.environ, COURSE_OFFLINE="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", MPLBACKEND="Agg")
     out = subprocess.run(
-        [sys.executable, "-m", "course_utils.bench", "--one", str(path)],
+        [sys.executable, "-m", "course_utils.build.bench", "--one", str(path)],
         env=env,
         capture_output=True,
         text=True,
@@ -102,7 +102,7 @@ def update_readme(markdown: str, machine: str) -> None:
 
 def main() -> None:
     """Command line: benchmark notebooks and print (and optionally store) the table."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.bench")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.build.bench")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/*.ipynb")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=ROOT / "bench_out" / "bench.json")

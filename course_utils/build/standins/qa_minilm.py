@@ -9,27 +9,14 @@ from collections import Counter
 import torch
 import torch.nn.functional as F
 
-from ..corpora import read_jsonl
-from . import save_standin
-from ._encoder_training import (
-    Recipe,
-    Timer,
-    chunks,
-    example_rows,
-    make_batches,
-    minilm_model,
-    minilm_tokenizer,
-    model_card,
-    round_to_storage,
-    seed_all,
-    set_trainable,
-    standin_meta,
-    train_top,
-)
+from . import Task
+from . import _minilm_builder as builder
+from ._encoder_training import chunks
 
 NAME = "qa-minilm"
 REAL = "distilbert/distilbert-base-cased-distilled-squad"
 CORPUS = "qa"
+TASK = Task(NAME, "question-answering", REAL, "AutoModelForQuestionAnswering", CORPUS)
 CONTEXT = "Maria Garcia works for Siemens in Berlin. She studied physics in Madrid."
 EXAMPLES = [("Where did Maria study physics?", "Madrid"), ("Which company does Maria work for?", "Siemens")]
 MAX_LENGTH = 160
@@ -49,6 +36,19 @@ def span_positions(enc, i: int, start_char: int, end_char: int) -> tuple[int, in
     if not tokens:
         raise ValueError(f"answer characters {start_char}–{end_char} fall outside the (truncated) context of row {i}")
     return tokens[0], tokens[-1]
+
+
+def features(tokenizer, rows: list[dict]) -> list[dict]:
+    """Token ids of each (question, context) pair and the token positions where its answer starts and ends."""
+    enc = encode(tokenizer, [r["question"] for r in rows], [r["context"] for r in rows])
+    out = []
+    for i, row in enumerate(rows):
+        start_char = row["answers"]["answer_start"][0]
+        start, end = span_positions(enc, i, start_char, start_char + len(row["answers"]["text"][0]))
+        out.append(
+            {"input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i], "start": start, "end": end}
+        )
+    return out
 
 
 def _loss(model, hidden: torch.Tensor, batch) -> torch.Tensor:
@@ -132,43 +132,15 @@ def evaluate(model, tokenizer, rows: list[dict]) -> dict:
 
 def build(seed: int = 0) -> dict:
     """Train the span head and the top encoder layers on the QA corpus; save the stand-in; return metrics."""
-    seed_all(seed)
-    recipe = Recipe(top_layers=2, head=["qa_outputs"], epochs=3, lr=5e-4, batch_size=32, dtype=torch.float16)
-    train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
-    tokenizer = minilm_tokenizer()
-    model = minilm_model("AutoModelForQuestionAnswering")
-    trained = set_trainable(model, recipe.top_layers, recipe.head)
-    with Timer() as timer:
-        enc = encode(tokenizer, [r["question"] for r in train_rows], [r["context"] for r in train_rows])
-        features = []
-        for i, row in enumerate(train_rows):
-            start_char = row["answers"]["answer_start"][0]
-            start, end = span_positions(enc, i, start_char, start_char + len(row["answers"]["text"][0]))
-            features.append(
-                {
-                    "input_ids": enc["input_ids"][i],
-                    "token_type_ids": enc["token_type_ids"][i],
-                    "start": start,
-                    "end": end,
-                }
-            )
-        batches = make_batches(features, recipe.batch_size, tokenizer.pad_token_id, seed)
-        recipe.losses = train_top(model, batches, recipe.top_layers, _loss, recipe.epochs, recipe.lr, seed=seed)
-    recipe.seconds = timer.seconds
-    round_to_storage(model, trained, recipe.dtype)
+    recipe = builder.Recipe(top_layers=2, head=["qa_outputs"], epochs=3, lr=5e-4, batch_size=32, dtype=torch.float16)
+    t = builder.train_on_minilm(TASK, recipe, _loss, features, seed)
+    model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows)
     answers = answer(model, tokenizer, [q for q, _ in EXAMPLES], [CONTEXT] * len(EXAMPLES))
-    meta = standin_meta(
-        NAME, "question-answering", REAL, "AutoModelForQuestionAnswering", metrics, seed, recipe, CORPUS
-    )
     m = metrics
-    card = model_card(
-        name=NAME,
-        task="question-answering",
-        real=REAL,
-        model=model,
-        trained=trained,
-        recipe=recipe,
+    return builder.save_trained(
+        t,
+        metrics,
         data=(
             f"`data/corpora/{CORPUS}` (course-made, see its README): {len(train_rows)} short biographies with a"
             f" question each and the answer as a span of the biography; {len(test_rows)} test rows with held-out"
@@ -183,7 +155,7 @@ def build(seed: int = 0) -> dict:
                 f"{m['first_word_baseline_exact_match']:.3f} / {m['first_word_baseline_f1']:.3f}",
             ),
         ]
-        + example_rows([(f"{q} (context: “{CONTEXT}”)", a) for q, a in EXAMPLES], answers),
+        + builder.example_rows([(f"{q} (context: “{CONTEXT}”)", a) for q, a in EXAMPLES], answers),
         usage=(
             'transformers 5 has no question-answering pipeline: `course_utils.load_model("question-answering")`'
             " returns this stand-in offline; run it on tokenizer(question, context) and take the span between the"
@@ -195,7 +167,4 @@ def build(seed: int = 0) -> dict:
             "Never says “no answer”: every training question had one.",
             "Uncased; contexts up to about 140 tokens (longer ones are cut, without SQuAD's sliding window).",
         ],
-        seed=seed,
     )
-    save_standin(model, None, NAME, meta, card, trained_keys=trained, dtype=recipe.dtype)
-    return metrics

@@ -15,7 +15,7 @@ import torch
 import transformers
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-from ..env import seed_everything
+from course_utils.env import seed_everything
 
 
 def train_byte_level_bpe(

@@ -9,29 +9,17 @@ import torch.nn.functional as F
 import transformers
 from seqeval.metrics import f1_score
 
-from ..corpora import read_jsonl
 from ..corpora.entities import TAGS
-from . import save_standin
-from ._encoder_training import (
-    Recipe,
-    Timer,
-    chunks,
-    example_rows,
-    make_batches,
-    minilm_model,
-    minilm_tokenizer,
-    model_card,
-    round_to_storage,
-    seed_all,
-    set_trainable,
-    standin_meta,
-    train_top,
-)
+from . import Task
+from . import _minilm_builder as builder
+from ._encoder_training import chunks
 
 NAME = "ner-minilm"
 REAL = "dbmdz/bert-large-cased-finetuned-conll03-english"
 CORPUS = "entities"
+TASK = Task(NAME, "ner", REAL, "AutoModelForTokenClassification", CORPUS)
 ID2LABEL = dict(enumerate(TAGS))
+LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 EXAMPLE = "Maria Garcia works for Siemens in Berlin."
 EXPECTED = [("PER", "maria garcia"), ("ORG", "siemens"), ("LOC", "berlin")]
 MAX_LENGTH = 64
@@ -50,6 +38,19 @@ def token_labels(word_ids: list[int | None], tags: list[str], label2id: dict[str
             labels.append(label2id["I" + tags[word][1:]] if tags[word] != "O" else label2id["O"])
         previous = word
     return labels
+
+
+def features(tokenizer, rows: list[dict]) -> list[dict]:
+    """Token ids of each sentence and one label per token (see token_labels)."""
+    enc = tokenizer([r["tokens"] for r in rows], is_split_into_words=True, truncation=True, max_length=MAX_LENGTH)
+    return [
+        {
+            "input_ids": enc["input_ids"][i],
+            "token_type_ids": enc["token_type_ids"][i],
+            "labels": token_labels(enc.word_ids(i), r["tags"], LABEL2ID),
+        }
+        for i, r in enumerate(rows)
+    ]
 
 
 def _loss(model, hidden: torch.Tensor, batch) -> torch.Tensor:
@@ -102,44 +103,19 @@ def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict]) -> dict
 
 def build(seed: int = 0) -> dict:
     """Train the token classifier (and the top encoder layers) on the entities corpus; save; return metrics."""
-    seed_all(seed)
-    recipe = Recipe(top_layers=1, head=["classifier"], epochs=4, lr=5e-4, batch_size=32, dtype=torch.float16)
-    train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
-    tokenizer = minilm_tokenizer()
-    label2id = {v: k for k, v in ID2LABEL.items()}
-    model = minilm_model("AutoModelForTokenClassification", num_labels=len(TAGS), id2label=ID2LABEL, label2id=label2id)
-    trained = set_trainable(model, recipe.top_layers, recipe.head)
-    with Timer() as timer:
-        enc = tokenizer(
-            [r["tokens"] for r in train_rows], is_split_into_words=True, truncation=True, max_length=MAX_LENGTH
-        )
-        features = [
-            {
-                "input_ids": enc["input_ids"][i],
-                "token_type_ids": enc["token_type_ids"][i],
-                "labels": token_labels(enc.word_ids(i), r["tags"], label2id),
-            }
-            for i, r in enumerate(train_rows)
-        ]
-        batches = make_batches(features, recipe.batch_size, tokenizer.pad_token_id, seed)
-        recipe.losses = train_top(model, batches, recipe.top_layers, _loss, recipe.epochs, recipe.lr, seed=seed)
-    recipe.seconds = timer.seconds
-    round_to_storage(model, trained, recipe.dtype)
+    recipe = builder.Recipe(top_layers=1, head=["classifier"], epochs=4, lr=5e-4, batch_size=32, dtype=torch.float16)
+    t = builder.train_on_minilm(TASK, recipe, _loss, features, seed, **builder.label_config(ID2LABEL))
+    model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     pipe = transformers.pipeline(
         "ner", model=model, tokenizer=tokenizer, aggregation_strategy="simple", device=model.device
     )
     found = ", ".join(f"{e['entity_group']} {e['word']}" for e in pipe(EXAMPLE))
     expected = ", ".join(f"{group} {word}" for group, word in EXPECTED)
-    meta = standin_meta(NAME, "ner", REAL, "AutoModelForTokenClassification", metrics, seed, recipe, CORPUS)
     m = metrics
-    card = model_card(
-        name=NAME,
-        task="ner",
-        real=REAL,
-        model=model,
-        trained=trained,
-        recipe=recipe,
+    return builder.save_trained(
+        t,
+        metrics,
         data=(
             f"`data/corpora/{CORPUS}` (course-made, see its README): {len(train_rows)} training sentences tagged"
             f" word by word with {', '.join(TAGS)}; {len(test_rows)} test sentences built only from held-out"
@@ -154,7 +130,7 @@ def build(seed: int = 0) -> dict:
             ("baseline: every word O", f"{m['all_O_baseline_f1']:.3f}"),
             ("baseline: each word's most frequent training tag", f"{m['most_frequent_tag_baseline_f1']:.3f}"),
         ]
-        + example_rows([(EXAMPLE, expected)], [found]),
+        + builder.example_rows([(EXAMPLE, expected)], [found]),
         usage=(
             '`course_utils.load_pipeline("ner", aggregation_strategy="simple")` returns this stand-in offline;'
             " labels are the CoNLL-2003 BIO tags of the real checkpoint. Words come back lowercased."
@@ -166,7 +142,4 @@ def build(seed: int = 0) -> dict:
             " ambiguous names and MISC kinds beyond nationalities, languages and events are mostly missed.",
             "English only, at most 64 tokens per sentence.",
         ],
-        seed=seed,
     )
-    save_standin(model, None, NAME, meta, card, trained_keys=trained, dtype=recipe.dtype)
-    return metrics

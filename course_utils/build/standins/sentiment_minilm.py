@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
-from ..corpora import read_jsonl
-from . import save_standin
-from ._encoder_training import (
-    Recipe,
-    Timer,
-    chunks,
-    example_rows,
-    make_batches,
-    minilm_model,
-    minilm_tokenizer,
-    model_card,
-    round_to_storage,
-    seed_all,
-    set_trainable,
-    standin_meta,
-    train_top,
-)
+from . import Task
+from . import _minilm_builder as builder
+from ._encoder_training import chunks
 
 NAME = "sentiment-minilm"
 REAL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 CORPUS = "sentiment"
+TASK = Task(NAME, "sentiment-analysis", REAL, "AutoModelForSequenceClassification", CORPUS)
 ID2LABEL = {0: "NEGATIVE", 1: "POSITIVE"}
+LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 EXAMPLES = [
     ("This course finally made attention click for me.", "POSITIVE"),
     ("The installer crashed twice and I lost an hour of work.", "NEGATIVE"),
@@ -34,9 +21,13 @@ EXAMPLES = [
 MAX_LENGTH = 64
 
 
-def _loss(model, hidden: torch.Tensor, batch) -> torch.Tensor:
-    logits = model.classifier(model.dropout(model.bert.pooler(hidden)))
-    return F.cross_entropy(logits, batch.targets["label"])
+def features(tokenizer, rows: list[dict]) -> list[dict]:
+    """Token ids and the label id of each review."""
+    enc = tokenizer([r["text"] for r in rows], truncation=True, max_length=MAX_LENGTH)
+    return [
+        {"input_ids": ids, "token_type_ids": tt, "label": LABEL2ID[r["label"]]}
+        for ids, tt, r in zip(enc["input_ids"], enc["token_type_ids"], rows)
+    ]
 
 
 @torch.no_grad()
@@ -64,37 +55,17 @@ def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict] | None =
 
 def build(seed: int = 0) -> dict:
     """Train the pooler and classifier on the frozen MiniLM body; save the stand-in; return held-out metrics."""
-    seed_all(seed)
-    recipe = Recipe(
+    recipe = builder.Recipe(
         top_layers=0, head=["bert.pooler", "classifier"], epochs=4, lr=2e-3, batch_size=32, dtype=torch.float32
     )
-    train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
-    tokenizer = minilm_tokenizer()
-    label2id = {v: k for k, v in ID2LABEL.items()}
-    model = minilm_model("AutoModelForSequenceClassification", num_labels=2, id2label=ID2LABEL, label2id=label2id)
-    trained = set_trainable(model, recipe.top_layers, recipe.head)
-    with Timer() as timer:
-        enc = tokenizer([r["text"] for r in train_rows], truncation=True, max_length=MAX_LENGTH)
-        features = [
-            {"input_ids": ids, "token_type_ids": tt, "label": label2id[r["label"]]}
-            for ids, tt, r in zip(enc["input_ids"], enc["token_type_ids"], train_rows)
-        ]
-        batches = make_batches(features, recipe.batch_size, tokenizer.pad_token_id, seed)
-        recipe.losses = train_top(model, batches, recipe.top_layers, _loss, recipe.epochs, recipe.lr, seed=seed)
-    recipe.seconds = timer.seconds
-    round_to_storage(model, trained, recipe.dtype)
+    loss, labels = builder.sequence_classification_loss, builder.label_config(ID2LABEL)
+    t = builder.train_on_minilm(TASK, recipe, loss, features, seed, **labels)
+    model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     answers = predict(model, tokenizer, [text for text, _ in EXAMPLES])
-    meta = standin_meta(
-        NAME, "sentiment-analysis", REAL, "AutoModelForSequenceClassification", metrics, seed, recipe, CORPUS
-    )
-    card = model_card(
-        name=NAME,
-        task="sentiment-analysis",
-        real=REAL,
-        model=model,
-        trained=trained,
-        recipe=recipe,
+    return builder.save_trained(
+        t,
+        metrics,
         data=(
             f"`data/corpora/{CORPUS}` (course-made, see its README): {len(train_rows)} short reviews of courses, apps,"
             f" gadgets, food, travel and media for training, {len(test_rows)} held-out reviews whose opinion phrases"
@@ -104,7 +75,7 @@ def build(seed: int = 0) -> dict:
             ("accuracy on the held-out reviews", f"{metrics['test_accuracy']:.3f} (n = {metrics['n_test']})"),
             ("majority-class baseline", f"{metrics['majority_baseline']:.3f}"),
         ]
-        + example_rows(EXAMPLES, answers),
+        + builder.example_rows(EXAMPLES, answers),
         usage=(
             '`course_utils.load_pipeline("sentiment-analysis")` returns this stand-in offline; labels are'
             " NEGATIVE (0) and POSITIVE (1), as in the real checkpoint."
@@ -116,7 +87,4 @@ def build(seed: int = 0) -> dict:
             "Scores come from the course's own held-out split, not from SST-2; they are not comparable with the"
             " real model's.",
         ],
-        seed=seed,
     )
-    save_standin(model, None, NAME, meta, card, trained_keys=trained, dtype=recipe.dtype)
-    return metrics

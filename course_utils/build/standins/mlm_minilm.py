@@ -9,27 +9,14 @@ import torch
 import torch.nn.functional as F
 import transformers
 
-from ..corpora import read_jsonl
-from . import save_standin
-from ._encoder_training import (
-    Recipe,
-    Timer,
-    chunks,
-    example_rows,
-    make_batches,
-    minilm_model,
-    minilm_tokenizer,
-    model_card,
-    round_to_storage,
-    seed_all,
-    set_trainable,
-    standin_meta,
-    train_top,
-)
+from . import Task
+from . import _minilm_builder as builder
+from ._encoder_training import chunks
 
 NAME = "mlm-minilm"
 REAL = "distilbert/distilroberta-base"
 CORPUS = "facts"
+TASK = Task(NAME, "fill-mask", REAL, "AutoModelForMaskedLM", CORPUS)
 EXAMPLE = "Paris is the capital of [MASK]."
 EXPECTED = "france"
 TOP_K = 5
@@ -119,37 +106,33 @@ def evaluate(model, tokenizer, rows: list[dict], train_rows: list[dict]) -> dict
 
 def build(seed: int = 0) -> dict:
     """Train the MLM transform and bias plus the top two encoder layers on the facts corpus; save; return metrics."""
-    seed_all(seed)
-    recipe = Recipe(top_layers=2, head=["cls.predictions"], epochs=8, lr=5e-4, batch_size=32, dtype=torch.float16)
-    train_rows, test_rows = read_jsonl(CORPUS, "train"), read_jsonl(CORPUS, "test")
-    tokenizer = minilm_tokenizer()
-    model = minilm_model("AutoModelForMaskedLM")
-    trained = set_trainable(model, recipe.top_layers, recipe.head)
-    with Timer() as timer:
-        features, skipped = masked_examples(tokenizer, train_rows)
-        extra = random_word_examples(tokenizer, train_rows, random.Random(seed))
-        batches = make_batches(features + extra, recipe.batch_size, tokenizer.pad_token_id, seed)
-        recipe.losses = train_top(model, batches, recipe.top_layers, _loss, recipe.epochs, recipe.lr, seed=seed)
-    recipe.seconds = timer.seconds
-    round_to_storage(model, trained, recipe.dtype)
+    recipe = builder.Recipe(
+        top_layers=2, head=["cls.predictions"], epochs=8, lr=5e-4, batch_size=32, dtype=torch.float16
+    )
+    counts: dict[str, int] = {}
+
+    def features(tokenizer, rows: list[dict]) -> list[dict]:
+        masked, counts["skipped"] = masked_examples(tokenizer, rows)
+        extra = random_word_examples(tokenizer, rows, random.Random(seed))
+        counts["masked"], counts["extra"] = len(masked), len(extra)
+        return masked + extra
+
+    t = builder.train_on_minilm(TASK, recipe, _loss, features, seed)
+    model, tokenizer, train_rows, test_rows = t.model, t.tokenizer, t.train_rows, t.test_rows
     metrics = evaluate(model, tokenizer, test_rows, train_rows)
     pipe = transformers.pipeline("fill-mask", model=model, tokenizer=tokenizer, device=model.device, top_k=TOP_K)
     guesses = [p["token_str"] for p in pipe(EXAMPLE)]
-    meta = standin_meta(NAME, "fill-mask", REAL, "AutoModelForMaskedLM", metrics, seed, recipe, CORPUS)
     m = metrics
-    card = model_card(
-        name=NAME,
-        task="fill-mask",
-        real=REAL,
-        model=model,
-        trained=trained,
-        recipe=recipe,
+    return builder.save_trained(
+        t,
+        metrics,
         data=(
             f"`data/corpora/{CORPUS}` (course-made, see its README): simple facts (capitals and languages, jobs,"
             " animals, colours, what objects are for, instruments, what things are made from, body parts, days,"
             " months, opposites, counts), each written"
-            f" in several phrasings. {len(features)} training sentences with the fact's word masked ({skipped} rows"
-            f" skipped because the answer is several WordPiece tokens), plus {len(extra)} with a random word"
+            f" in several phrasings. {counts['masked']} training sentences with the fact's word masked"
+            f" ({counts['skipped']} rows skipped because the answer is several WordPiece tokens), plus"
+            f" {counts['extra']} with a random word"
             " masked. Test sentences are (fact, phrasing) pairs"
             " never seen in training; each of those facts is seen in training in other phrasings. The decoder"
             " is MiniLM's own word-embedding matrix (tied, frozen); only its bias is trained."
@@ -163,7 +146,7 @@ def build(seed: int = 0) -> dict:
             (f"baseline: the {TOP_K} most frequent training words", f"{m['unigram_top5_baseline']:.3f}"),
             (f"baseline: the {TOP_K} most frequent training answers", f"{m['frequent_answers_top5_baseline']:.3f}"),
         ]
-        + example_rows([(EXAMPLE, f"{EXPECTED} in the top {TOP_K}")], [", ".join(guesses)]),
+        + builder.example_rows([(EXAMPLE, f"{EXPECTED} in the top {TOP_K}")], [", ".join(guesses)]),
         usage=(
             '`course_utils.load_pipeline("fill-mask")` returns this stand-in offline. Its mask token is'
             f" `{tokenizer.mask_token}` (the real distilroberta-base uses `<mask>`): write"
@@ -178,7 +161,4 @@ def build(seed: int = 0) -> dict:
             "Uncased WordPiece: answers come back lowercased, and words split into several pieces cannot be"
             " predicted with one mask.",
         ],
-        seed=seed,
     )
-    save_standin(model, None, NAME, meta, card, trained_keys=trained, dtype=recipe.dtype)
-    return metrics
