@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import textwrap
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -17,6 +18,7 @@ import transformers
 from .checkpoints import TASK_ALIASES, Checkpoint, find_checkpoint
 from .env import OFFLINE_ENV, offline_forced, pick_device
 from .standins import load_standin
+from .standins.card import card_summary
 
 # Tasks that transformers 5 removed from pipeline(): the course loads these with Auto classes.
 REMOVED_PIPELINE_TASKS = ("question-answering", "summarization", "translation", "text2text-generation")
@@ -99,6 +101,10 @@ def load_model(name_or_task: str, device: str | None = None, verbose: bool = Tru
     if verbose:
         why = f" — {'; '.join(reasons)}" if source == "stand-in" else ""
         print(f"[{c.task}] model: {loaded.label}{why}")
+        if source == "stand-in":  # its score and its limit, next to its answers
+            score, limit = card_summary(c.standin)
+            for line in (f"held-out score on course data: {score}", f"main limit: {limit}"):
+                print(textwrap.fill(line, 116, initial_indent="    ", subsequent_indent="      "))
     return loaded
 
 
@@ -118,5 +124,5 @@ def load_pipeline(task: str, model: str | None = None, device: str | None = None
         device=loaded.model.device,
         **kwargs,
     )
-    pipe.course_label = loaded.label
+    pipe.course_label, pipe.course_source = loaded.label, loaded.source
     return pipe
