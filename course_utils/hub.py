@@ -124,5 +124,5 @@ def load_pipeline(task: str, model: str | None = None, device: str | None = None
         device=loaded.model.device,
         **kwargs,
     )
-    pipe.course_label, pipe.course_source = loaded.label, loaded.source
+    pipe.course_label, pipe.course_source, pipe.course_checkpoint = loaded.label, loaded.source, loaded.checkpoint
     return pipe
