@@ -92,10 +92,10 @@ def test_residuals_skip_each_sublayer_into_its_add_and_norm(ax):
 
 
 def test_cross_attention_arrow_runs_from_encoder_top_to_the_cross_attention_box(ax):
-    (arrow,) = [p for p in ax.patches if isinstance(p, FancyArrowPatch) and p.get_gid() == "cross-kv"]
+    (arrow,) = (p for p in ax.patches if isinstance(p, FancyArrowPatch) and p.get_gid() == "cross-kv")
     start, end = route(arrow)[0], route(arrow)[-1]
     top_add = max(p.get_y() + p.get_height() for p in ax.patches if p.get_gid() == "encoder:addnorm")
-    (cross,) = [p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.get_gid() == "decoder:cross"]
+    (cross,) = (p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.get_gid() == "decoder:cross")
     assert start[1] == pytest.approx(top_add)
     assert end[0] == pytest.approx(cross.get_x(), abs=0.1)  # the tip touches the box's left side
     assert cross.get_y() < end[1] < cross.get_y() + cross.get_height()
