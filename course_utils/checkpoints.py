@@ -63,7 +63,10 @@ DEFAULT_FOR_TASK = {c.task: c.name for c in CHECKPOINTS.values()}
 def find_checkpoint(name_or_task: str) -> Checkpoint:
     """Look up a checkpoint by its hub name or by a task name (giving the task's default)."""
     if not isinstance(name_or_task, str) or not name_or_task:
-        raise TypeError(f"expected a checkpoint name or task as a string, got {name_or_task!r}")
+        raise TypeError(
+            f"name_or_task must be a checkpoint name or task as a non-empty str, got {name_or_task!r}; "
+            f"e.g. 'sentiment-analysis' or {next(iter(CHECKPOINTS))!r}"
+        )
     key = TASK_ALIASES.get(name_or_task, name_or_task)
     if key in CHECKPOINTS:
         return CHECKPOINTS[key]

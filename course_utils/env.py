@@ -37,8 +37,9 @@ def pick_device() -> torch.device:
 
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and torch (all devices) so a notebook gives the same numbers each run."""
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be a non-negative int below 2**32 (NumPy's limit), got {seed!r}; use e.g. 0")
+    seed = int(seed)  # a NumPy int is fine, but Python's random.seed refuses it
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

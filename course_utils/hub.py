@@ -7,12 +7,15 @@ Which checkpoints the course knows, and their stand-ins, is in course_utils.chec
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import socket
 import textwrap
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import torch
 import transformers
 
 from .checkpoints import TASK_ALIASES, Checkpoint, find_checkpoint
@@ -51,6 +54,8 @@ def _in_cache(c: Checkpoint) -> bool:
 
 def hub_reachable(timeout: float = 2.0) -> bool:
     """True when the Hugging Face Hub answers a TCP connection (False when offline variables are set)."""
+    if not isinstance(timeout, numbers.Real) or isinstance(timeout, bool) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}; use e.g. 2.0")
     if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("TRANSFORMERS_OFFLINE") == "1":
         return False
     from huggingface_hub import constants
@@ -87,9 +92,25 @@ def _try_real(c: Checkpoint, reasons: list[str]) -> tuple | None:
     return None
 
 
+def _check_device(device: object) -> None:
+    """device is None, a torch.device, or a string torch.device accepts ('cpu', 'cuda', 'cuda:0', 'mps')."""
+    if device is None or isinstance(device, torch.device):
+        return
+    fix = "use 'cpu', 'cuda', 'cuda:0' or 'mps', or None to let course_utils.pick_device() choose"
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__} {device!r}; {fix}")
+    try:
+        torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device must be a torch device name, got {device!r}; {fix}") from None
+
+
 def load_model(name_or_task: str, device: str | None = None, verbose: bool = True) -> Loaded:
     """Load the real checkpoint if cached or reachable, else its course stand-in; print which."""
     c = find_checkpoint(name_or_task)
+    _check_device(device)
+    if not isinstance(verbose, bool):
+        raise TypeError(f"verbose must be True or False, got {verbose!r}")
     reasons = [f"{OFFLINE_ENV}=1"] if offline_forced() else []
     real = None if offline_forced() else _try_real(c, reasons)
     if real is not None:
@@ -110,6 +131,11 @@ def load_model(name_or_task: str, device: str | None = None, verbose: bool = Tru
 
 def load_pipeline(task: str, model: str | None = None, device: str | None = None, **kwargs):
     """transformers.pipeline(task) on the resolved real model or stand-in; prints which one answers."""
+    if not isinstance(task, str) or not task:
+        raise TypeError(f"task must be a str naming a pipeline task, got {task!r}; e.g. 'sentiment-analysis'")
+    if model is not None and (not isinstance(model, str) or not model):
+        raise TypeError(f"model must be a checkpoint name (str) or None for the task's default, got {model!r}")
+    _check_device(device)
     if task in REMOVED_PIPELINE_TASKS:
         raise ValueError(
             f"transformers 5 removed the {task!r} pipeline task. Load the model with "

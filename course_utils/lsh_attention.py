@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -35,9 +36,19 @@ def _shape(t: torch.Tensor) -> str:
     return "(" + ", ".join(str(s) for s in t.shape) + ")"
 
 
+def _is_int(x: object) -> bool:
+    """An int (Python or NumPy), not a bool."""
+    return isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
+
+
+def _check_seed(seed: object, name: str = "seed") -> None:
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"{name} must be an int ≥ 0 (it seeds a torch.Generator), got {seed!r}; use e.g. 0")
+
+
 def _check_n_buckets(n_buckets: int) -> None:
-    if not isinstance(n_buckets, int) or n_buckets < 2 or n_buckets % 2:
-        fix = n_buckets + 1 if isinstance(n_buckets, int) and n_buckets > 2 else 2
+    if not _is_int(n_buckets) or n_buckets < 2 or n_buckets % 2:
+        fix = n_buckets + 1 if _is_int(n_buckets) and n_buckets > 2 else 2
         raise ValueError(
             f"n_buckets must be even and >= 2 (hash = argmax over [xR; -xR] gives 2·(n_buckets/2) buckets); "
             f"got {n_buckets!r}, use {fix}"
@@ -45,7 +56,7 @@ def _check_n_buckets(n_buckets: int) -> None:
 
 
 def _check_n_rounds(n_rounds: int) -> None:
-    if not isinstance(n_rounds, int) or n_rounds < 1:
+    if not _is_int(n_rounds) or n_rounds < 1:
         raise ValueError(f"n_rounds (hashing rounds) must be an int >= 1, got {n_rounds!r}; use 1 for a single hash")
 
 
@@ -55,6 +66,11 @@ def _check_rotations(
     ok = isinstance(rotations, torch.Tensor) and rotations.ndim == 3 and rotations.shape[1] == d
     ok = ok and (n_rounds is None or rotations.shape[0] == n_rounds)
     ok = ok and (n_buckets is None or rotations.shape[2] == n_buckets // 2)
+    if ok and not rotations.is_floating_point():
+        raise ValueError(
+            f"rotations must be a floating-point tensor, got {rotations.dtype}; "
+            f"make them with random_rotations(d={d}, n_buckets, n_rounds)"
+        )
     if not ok:
         want = f"({n_rounds or 'n_rounds'}, {d}, {n_buckets // 2 if n_buckets else 'n_buckets // 2'})"
         got = _shape(rotations) if isinstance(rotations, torch.Tensor) else type(rotations).__name__
@@ -69,6 +85,8 @@ def _check_qk_v(qk: torch.Tensor, v: torch.Tensor) -> None:
         if not isinstance(t, torch.Tensor) or t.ndim < 2 or not t.is_floating_point():
             got = f"{_shape(t)} {t.dtype}" if isinstance(t, torch.Tensor) else type(t).__name__
             raise ValueError(f"{name} must be a floating-point tensor of shape (..., n, d), got {got}")
+    if qk.dtype != v.dtype:
+        raise ValueError(f"qk and v must share one dtype, got qk {qk.dtype} and v {v.dtype}; use v.to(qk.dtype)")
     if qk.shape[-2] != v.shape[-2]:
         raise ValueError(
             f"qk and v have different lengths: qk is {_shape(qk)} (n={qk.shape[-2]}) but v is {_shape(v)} "
@@ -76,10 +94,12 @@ def _check_qk_v(qk: torch.Tensor, v: torch.Tensor) -> None:
         )
     if qk.shape[:-2] != v.shape[:-2]:
         raise ValueError(f"qk {_shape(qk)} and v {_shape(v)} must have the same leading (batch, head) dims")
+    if qk.shape[-2] == 0:
+        raise ValueError(f"qk has no positions (shape {_shape(qk)}); attention needs a sequence of at least one")
 
 
 def _check_chunk_len(n: int, chunk_len: int) -> None:
-    if not isinstance(chunk_len, int) or chunk_len < 1:
+    if not _is_int(chunk_len) or chunk_len < 1:
         raise ValueError(f"chunk_len must be an int >= 1, got {chunk_len!r}; Reformer uses 64")
     if n % chunk_len:
         divisors = [c for c in range(1, n + 1) if n % c == 0]
@@ -99,15 +119,18 @@ def random_rotations(
     d: int, n_buckets: int, n_rounds: int, seed: int | None = None, generator: torch.Generator | None = None
 ) -> torch.Tensor:
     """Gaussian random projections (n_rounds, d, n_buckets // 2), one matrix R per hashing round."""
-    if not isinstance(d, int) or d < 1:
+    if not _is_int(d) or d < 1:
         raise ValueError(f"d (the size of each vector) must be an int >= 1, got {d!r}")
     _check_n_buckets(n_buckets)
     _check_n_rounds(n_rounds)
     if seed is not None and generator is not None:
         raise ValueError("pass either seed or generator to random_rotations, not both")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}; or pass seed=0")
     if seed is not None:
-        generator = torch.Generator().manual_seed(seed)
-    return torch.randn(n_rounds, d, n_buckets // 2, generator=generator)
+        _check_seed(seed)
+        generator = torch.Generator().manual_seed(int(seed))
+    return torch.randn(int(n_rounds), int(d), int(n_buckets) // 2, generator=generator)
 
 
 def lsh_buckets(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
@@ -115,6 +138,8 @@ def lsh_buckets(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
         got = f"{_shape(x)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"x must be a floating-point tensor of shape (..., n, d), got {got}")
+    if x.shape[-2] == 0:
+        raise ValueError(f"x has no positions (shape {_shape(x)}); hash a sequence of at least one vector")
     _check_rotations(rotations, x.shape[-1])
     # No need to normalise x: scaling x by c > 0 scales xR by c and leaves the argmax alone, so only the
     # direction of x decides its bucket (the hash is an angular one).
@@ -124,7 +149,13 @@ def lsh_buckets(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
 
 def sort_and_unsort(buckets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Stable sort along the last axis by (bucket, position): (perm, inverse) with x[perm][inverse] == x."""
-    if not isinstance(buckets, torch.Tensor) or buckets.is_floating_point() or buckets.ndim < 1:
+    if (
+        not isinstance(buckets, torch.Tensor)
+        or buckets.is_floating_point()
+        or buckets.is_complex()
+        or buckets.dtype == torch.bool
+        or buckets.ndim < 1
+    ):
         raise ValueError("buckets must be an integer tensor (..., n) of bucket ids, e.g. from lsh_buckets")
     n = buckets.shape[-1]
     positions = torch.arange(n, device=buckets.device)
@@ -174,6 +205,8 @@ def lsh_attention(
     _check_n_rounds(n_rounds)
     *batch, n, d = qk.shape
     _check_chunk_len(n, chunk_len)
+    if seed is not None:
+        _check_seed(seed)
     if rotations is None:
         rotations = random_rotations(d, n_buckets, n_rounds, seed=seed)
     _check_rotations(rotations, d, n_buckets, n_rounds)
@@ -181,6 +214,7 @@ def lsh_attention(
         raise ValueError(
             f"return_details=True needs one unbatched sequence qk (n, d), got {_shape(qk)}; pass qk[0, 0] and v[0, 0]"
         )
+    n_buckets, n_rounds, chunk_len = int(n_buckets), int(n_rounds), int(chunk_len)
     R, C, L = n_rounds, n // chunk_len, chunk_len
     qk3 = qk.reshape(-1, n, d)  # (B, n, d): all leading dims flattened into one batch axis
     v3 = v.reshape(-1, n, v.shape[-1])  # (B, n, d_v)
@@ -241,22 +275,44 @@ def shared_qk_attention(qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 
 def clustered_data(n: int, d: int, n_clusters: int, noise: float = 0.1, seed: int = 0) -> torch.Tensor:
     """(n, d) points = random unit centre + noise·N(0, 1) per coordinate, in shuffled positions."""
-    if n < 1 or d < 1 or not 1 <= n_clusters <= n:
-        raise ValueError(f"clustered_data needs n >= 1, d >= 1 and 1 <= n_clusters <= n, got {n}, {d}, {n_clusters}")
-    g = torch.Generator().manual_seed(seed)
+    for name, value in (("n", n), ("d", d)):
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}; clustered_data makes n points of size d")
+    if not _is_int(n_clusters) or not 1 <= n_clusters <= n:
+        raise ValueError(f"n_clusters must be an int with 1 <= n_clusters <= n = {n}, got {n_clusters!r}; use e.g. 8")
+    if not _is_number(noise) or not 0 <= noise < math.inf:
+        raise ValueError(f"noise must be a finite number >= 0 (the spread around each centre), got {noise!r}; use 0.1")
+    _check_seed(seed)
+    n, d, n_clusters, noise = int(n), int(d), int(n_clusters), float(noise)
+    g = torch.Generator().manual_seed(int(seed))
     centres = F.normalize(torch.randn(n_clusters, d, generator=g), dim=-1)  # (K, d) random directions
     cluster = torch.arange(n) % n_clusters  # equal-sized clusters ...
     cluster = cluster[torch.randperm(n, generator=g)]  # ... at random positions: neighbours are not adjacent
     return centres[cluster] + noise * torch.randn(n, d, generator=g)
 
 
+def _is_number(x: object) -> bool:
+    """A real number (Python or NumPy), not a bool, NaN counts as a number here (callers check finiteness)."""
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool | np.bool_)
+
+
+def _check_sequence(qk: object, who: str) -> None:
+    if not isinstance(qk, torch.Tensor) or not qk.is_floating_point():
+        got = f"{_shape(qk)} {qk.dtype}" if isinstance(qk, torch.Tensor) else type(qk).__name__
+        raise ValueError(f"qk must be a floating-point tensor (n, d), got {got}; use qk.float()")
+    if qk.ndim != 2:
+        raise ValueError(f"{who} needs one sequence qk (n, d), got {_shape(qk)}; pass qk[0] or qk[0, 0]")
+
+
 def topk_recall(qk: torch.Tensor, attended: torch.Tensor, k: int = 8) -> float:
     """Mean fraction of each query's true top-k keys (full shared-QK score, itself excluded) inside attended."""
-    if qk.ndim != 2:
-        raise ValueError(f"topk_recall needs one sequence qk (n, d), got {_shape(qk)}")
+    _check_sequence(qk, "topk_recall")
     n = qk.shape[0]
-    if attended.shape != (n, n) or attended.dtype != torch.bool:
-        raise ValueError(f"attended must be a bool (n, n) = ({n}, {n}) mask, got {_shape(attended)} {attended.dtype}")
+    if not isinstance(attended, torch.Tensor) or attended.shape != (n, n) or attended.dtype != torch.bool:
+        got = f"{_shape(attended)} {attended.dtype}" if isinstance(attended, torch.Tensor) else type(attended).__name__
+        raise ValueError(f"attended must be a bool (n, n) = ({n}, {n}) mask, got {got}; use details.attended")
+    if not _is_int(k):
+        raise ValueError(f"k must be an int between 1 and n - 1 = {n - 1}, got {k!r}; use e.g. 8")
     if not 1 <= k <= n - 1:
         raise ValueError(f"k must be between 1 and n - 1 = {n - 1} (a query's own key does not count), got {k}")
     scores = qk @ F.normalize(qk, dim=-1).T  # (n, n); the 1/√d scale does not change the ranking
@@ -274,8 +330,18 @@ def recall_table(
     seeds: tuple[int, ...] = (0, 1, 2),
 ) -> list[dict]:
     """Rows {n_rounds, n_buckets, recall, max_abs_error}: top-k recall and error vs full attention, mean over seeds."""
-    if qk.ndim != 2:
-        raise ValueError(f"recall_table needs one sequence qk (n, d), got {_shape(qk)}")
+    _check_sequence(qk, "recall_table")
+    for name, values, rule, what, example in (
+        ("rounds", rounds, lambda r: r >= 1, ">= 1", "(1, 2, 4, 8)"),
+        ("buckets", buckets, lambda b: b >= 2 and b % 2 == 0, "even, >= 2", "(4, 8, 16, 32)"),
+        ("seeds", seeds, lambda s: s >= 0, ">= 0", "(0, 1, 2)"),
+    ):
+        if (
+            not isinstance(values, list | tuple | range)
+            or not values
+            or not all(_is_int(x) and rule(x) for x in values)
+        ):
+            raise ValueError(f"{name} must be a non-empty tuple of ints ({what}), got {values!r}; use e.g. {example}")
     n, d = qk.shape
     v = torch.randn(n, d, generator=torch.Generator().manual_seed(0)).to(qk)  # any values will do
     reference = shared_qk_attention(qk, v)
@@ -305,6 +371,12 @@ def recall_table(
 # ------------------------------------------------------------------------- a tiny real Reformer
 
 
+def _check_seq_len(seq_len: object, chunk: int = 64) -> None:
+    if not _is_int(seq_len) or seq_len < chunk or seq_len % chunk:
+        fix = max(chunk, -(-seq_len // chunk) * chunk) if _is_int(seq_len) else 4096
+        raise ValueError(f"seq_len must be a multiple of the chunk length {chunk}, got {seq_len!r}; use {fix}")
+
+
 def tiny_reformer_config(
     seq_len: int = 4096, hidden_size: int = 64, n_heads: int = 2, num_hashes: int = 2, num_buckets: int | None = None
 ) -> ReformerConfig:
@@ -312,9 +384,15 @@ def tiny_reformer_config(
     from transformers import ReformerConfig
 
     chunk = 64
-    if not isinstance(seq_len, int) or seq_len < chunk or seq_len % chunk:
-        fix = max(chunk, -(-seq_len // chunk) * chunk) if isinstance(seq_len, int) else 4096
-        raise ValueError(f"seq_len must be a multiple of the chunk length {chunk}, got {seq_len!r}; use {fix}")
+    _check_seq_len(seq_len, chunk)
+    sizes = (("hidden_size", hidden_size, 64), ("n_heads", n_heads, 2), ("num_hashes", num_hashes, 2))
+    for name, value, example in sizes:
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}; use e.g. {example}")
+    if num_buckets is not None and (not _is_int(num_buckets) or num_buckets < 2 or num_buckets % 2):
+        raise ValueError(
+            f"num_buckets must be an even int >= 2 (or None for the paper's rule), got {num_buckets!r}; use e.g. 64"
+        )
     if hidden_size % n_heads:
         raise ValueError(f"hidden_size={hidden_size} must be divisible by n_heads={n_heads}; use e.g. 64 with 2 heads")
     rows = max(r for r in range(1, math.isqrt(seq_len) + 1) if seq_len % r == 0)  # axial grid rows × cols = seq_len
@@ -342,11 +420,13 @@ def tiny_reformer_config(
 
 def run_tiny_reformer(seq_len: int = 4096, seed: int = 0) -> dict:
     """Random-init ReformerModel on one random (1, seq_len) input: {seq_len, hidden_shape, seconds, params}."""
+    _check_seq_len(seq_len)
+    _check_seed(seed)
     from transformers import ReformerModel
 
     config = tiny_reformer_config(seq_len)
     with torch.random.fork_rng(devices=[]):  # seeded here without moving the caller's random state
-        torch.manual_seed(seed)
+        torch.manual_seed(int(seed))
         model = ReformerModel(config).eval()  # eval: no dropout, and no reversible-backprop training path
         input_ids = torch.randint(1, config.vocab_size, (1, seq_len))  # skip id 0, the padding token
         start = time.perf_counter()

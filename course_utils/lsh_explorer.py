@@ -8,7 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import torch
 
-from .lsh_attention import lsh_attention, topk_recall
+from .lsh_attention import _check_chunk_len, _check_seed, _is_int, lsh_attention, topk_recall
 from .widgets import live_view
 
 
@@ -39,8 +39,17 @@ def lsh_explorer(
     qk: torch.Tensor, default_rounds: int = 2, default_buckets: int = 8, chunk_len: int = 64, seed: int = 0
 ) -> None:
     """Draw the buckets of qk (n, d) for the defaults now; in a live session add rounds/buckets sliders."""
+    if not isinstance(qk, torch.Tensor) or not qk.is_floating_point():
+        got = f"{tuple(qk.shape)} {qk.dtype}" if isinstance(qk, torch.Tensor) else type(qk).__name__
+        raise ValueError(f"qk must be a floating-point tensor (n, d), got {got}; use qk.float()")
     if qk.ndim != 2 or qk.shape[0] < 9:
         raise ValueError(f"lsh_explorer needs one sequence qk (n, d) with n > 8 for recall@8, got {tuple(qk.shape)}")
+    if not _is_int(default_rounds) or not 1 <= default_rounds <= 8:
+        raise ValueError(f"default_rounds must be an int between 1 and 8 (the slider's range), got {default_rounds!r}")
+    if not _is_int(default_buckets) or default_buckets < 2 or default_buckets % 2:
+        raise ValueError(f"default_buckets must be an even int >= 2, got {default_buckets!r}; use e.g. 8")
+    _check_seed(seed)
+    _check_chunk_len(qk.shape[0], chunk_len)
     qk = qk.detach().float().cpu()
 
     def draw(n_rounds: int, n_buckets: int) -> plt.Figure:

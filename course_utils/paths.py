@@ -22,6 +22,13 @@ def data_dir() -> Path:
 
 def data_path(*parts: str) -> Path:
     """A path inside data/, checked to exist."""
+    for part in parts:
+        if not isinstance(part, str | os.PathLike):
+            raise TypeError(
+                f"parts must be path pieces (str), got {part!r} in {parts!r}; e.g. data_path('corpora', 'qa')"
+            )
+        if Path(part).is_absolute() or ".." in Path(part).parts:
+            raise ValueError(f"parts must stay inside data/: {part!r} is absolute or climbs out with '..'")
     path = data_dir().joinpath(*parts)
     if not path.exists():
         raise FileNotFoundError(

@@ -21,6 +21,7 @@ import transformers
 from safetensors.torch import load_file
 
 from ..minilm import minilm_state_dict, verified_minilm_dir
+from .card import check_name
 from .folder import STANDIN_DIR, StandInError, rebuild_command, verified_folder
 
 __all__ = ["STANDIN_DIR", "StandInError", "load_standin", "read_meta", "standin_path"]
@@ -28,16 +29,19 @@ __all__ = ["STANDIN_DIR", "StandInError", "load_standin", "read_meta", "standin_
 
 def standin_path(name: str) -> Path:
     """Folder of a stand-in, once every file in it is checked against standin.json."""
+    check_name(name)
     return verified_folder(name)[0]
 
 
 def read_meta(name: str) -> dict:
     """The standin.json of a stand-in, checked like the rest of its folder."""
+    check_name(name)
     return verified_folder(name)[1]
 
 
 def load_standin(name: str) -> tuple[transformers.PreTrainedModel, transformers.PreTrainedTokenizerBase]:
     """Load a stand-in's model (eval mode, float32) and tokenizer, after checking every file of its folder."""
+    check_name(name)
     path, meta = verified_folder(name)
     weights = path / "model.safetensors"
     auto_class = getattr(transformers, meta["auto_class"], None)

@@ -37,9 +37,23 @@ def main_limit(card: str) -> str:
     return " ".join(first.split())
 
 
+def check_name(name: object) -> None:
+    """A stand-in name is one plain folder name under data/standins/, like 'gpt2-tiny'."""
+    if not isinstance(name, str) or not name.strip() or any(c in name for c in "/\\") or name in (".", ".."):
+        raise TypeError(
+            f"name must be a stand-in name (a str such as 'gpt2-tiny', the folder under data/{STANDIN_DIR}/), "
+            f"got {name!r}"
+        )
+
+
 def card_summary(name: str) -> tuple[str, str]:
     """(held-out score, main limit) of a stand-in, read from data/standins/<name>/README.md."""
-    card = data_dir() / STANDIN_DIR / name / "README.md"
+    check_name(name)
+    folder = data_dir() / STANDIN_DIR / name
+    if not folder.is_dir():
+        known = sorted(p.name for p in folder.parent.iterdir() if p.is_dir())
+        raise ValueError(f"name {name!r} is not a stand-in; known stand-ins: {', '.join(known) or 'none'}")
+    card = folder / "README.md"
     if not card.is_file():
         return "(no model card)", f"(no model card at {card})"
     text = card.read_text(encoding="utf-8")
