@@ -20,6 +20,7 @@ import logging
 import math
 import numbers
 import os
+import statistics
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -54,14 +55,24 @@ def median_seconds(fn: Callable[[], object], min_run_time: float = 0.2, num_thre
     return _measurement(fn, min_run_time, num_threads).median
 
 
-def time_stats(fn: Callable[[], object], min_run_time: float = 0.2, num_threads: int | None = 1) -> dict:
-    """Best and median seconds of fn() over repeated blocks, and the spread (IQR / median) of those blocks."""
+def time_stats(
+    fn: Callable[[], object], min_run_time: float = 0.2, num_threads: int | None = 1, min_repeats: int = 5
+) -> dict:
+    """Best and median seconds of fn() over at least min_repeats timed blocks, and their spread (IQR / median)."""
     _check_callable(fn, "time_stats")
+    if not (type(min_repeats) is int and min_repeats >= 3):
+        raise ValueError(f"min_repeats must be an int >= 3 (a spread needs several repeats), got {min_repeats!r}")
     measurement = _measurement(fn, min_run_time, num_threads)
+    times = list(measurement.times)  # a call slower than min_run_time is timed once: add repeats until enough
+    timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=num_threads or torch.get_num_threads())
+    while len(times) < min_repeats:
+        times.append(timer.timeit(number=measurement.number_per_run).median)
+    q1, median, q3 = statistics.quantiles(times, n=4, method="inclusive")
     return {
-        "seconds": min(measurement.times),  # the least disturbed repeat: what the code costs on this machine
-        "median_seconds": measurement.median,
-        "spread": measurement.iqr / measurement.median,  # 0.05 = quiet machine; 0.5 and more = busy
+        "seconds": min(times),  # the least disturbed repeat: what the code costs on this machine
+        "median_seconds": median,
+        "spread": (q3 - q1) / median,  # a few percent = quiet machine; tens of percent = busy
+        "repeats": len(times),
     }
 
 

@@ -42,7 +42,7 @@ def test_run_judged_gives_the_problem_the_case_inputs_and_prints_it():
 
     result = run_judged("square", lambda x: x + x, CASES, problem)
     assert result.status == "wrong" and seen == [(2,), (-3,)]
-    assert result.message == "case 2 (a negative number): expected 9, got -6 — -3 squared is 9, not -6"
+    assert result.message == "case 2 (a negative number): -3 squared is 9, not -6 (expected 9, got -6)"
 
 
 @pytest.mark.parametrize(

@@ -387,4 +387,5 @@ def test_notebook_solutions_pass():
 
 def test_message_names_the_case_and_shows_both_answers():
     result = ch01.check_best_span(as_list)
-    assert result.message.startswith("case 1 (start and end both obvious): expected (1, 2), got [1, 2]")
+    assert result.message.startswith("case 1 (start and end both obvious): the span must be a tuple")  # diagnosis first
+    assert result.message.endswith("(expected (1, 2), got [1, 2])")  # then both answers

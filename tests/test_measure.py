@@ -73,6 +73,15 @@ def test_time_stats_best_is_at_most_the_median_and_reports_a_spread() -> None:
         time_stats(x)
 
 
+def test_time_stats_repeats_slow_calls_enough_for_a_spread() -> None:
+    import time
+
+    stats = time_stats(lambda: time.sleep(0.03), min_run_time=0.02)  # each call outlasts min_run_time
+    assert stats["repeats"] >= 5 and stats["seconds"] >= 0.03
+    with pytest.raises(ValueError, match="min_repeats"):
+        time_stats(lambda: None, min_repeats=2)
+
+
 def test_count_flops_is_exact_for_matmuls_and_attention() -> None:
     a, b = torch.randn(32, 16), torch.randn(16, 8)
     assert count_flops(lambda: a @ b) == 2 * 32 * 16 * 8  # one multiply and one add per term

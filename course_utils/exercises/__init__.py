@@ -61,7 +61,10 @@ def run_cases(name: str, fn: Callable, cases: Iterable[Case], verbose: bool = Tr
         except Exception as err:
             ok, got = False, f"{got!r} (could not compare: {err})"
         if not ok:
-            result = Result(name, "wrong", f"case {i} ({case.why}): expected {case.expect!r}, got {got!r}")
+            problem = getattr(got, "problem", "")  # a judged answer says first what is wrong, then shows the values
+            shown = f"expected {_short(case.expect)}, got {_short(getattr(got, 'value', got))}"
+            found = f"{problem} ({shown})" if problem else shown
+            result = Result(name, "wrong", f"case {i} ({case.why}): {found}")
             break
     if verbose:
         mark = {"solved": "✅", "not solved yet": "⏳", "wrong": "❌"}[result.status]
@@ -72,12 +75,23 @@ def run_cases(name: str, fn: Callable, cases: Iterable[Case], verbose: bool = Tr
 # ------------------------------------------------------------------- tensor answers, judged in words
 
 
+def _short(value: object, limit: int = 240) -> str:
+    """repr of a value (tensors compactly), cut to limit characters so the diagnosis stays readable."""
+    text = _compact(value.value) if isinstance(value, Shown) else _compact(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _compact(value: object) -> str:
     """A tensor as dtype, shape and values (masks as 0/1, floats to 4 decimals); anything else as repr."""
     if not isinstance(value, torch.Tensor):
         return repr(value)
     t = value.detach().cpu()
-    values = t.int().tolist() if t.dtype == torch.bool else t.double().round(decimals=4).tolist()
+    if t.dtype == torch.bool:
+        values = t.int().tolist()
+    elif t.is_floating_point() or t.is_complex():
+        values = t.double().round(decimals=4).tolist()
+    else:
+        values = t.tolist()  # integers print as integers
     return f"a {t.dtype} tensor of shape {tuple(t.shape)}: {values}"
 
 

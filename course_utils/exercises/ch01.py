@@ -148,6 +148,7 @@ def check_best_span(fn: Callable) -> Result:
         (t([1.0, 1.0, 1.0]), t([1.0, 1.0, 1.0]), 2, "every span ties: the smallest start, then the smallest end"),
         (t([3.0, 0.0, 0.0]), t([0.0, 2.0, 2.0]), 5, "two ends tie: the smallest end"),
         (t([0.7]), t([0.2]), 4, "a one-token context"),
+        (t([1.0, 1.0]), t([0.0, 1.0]), 2, "two spans tie: the smallest start wins, not the shortest span"),
     ]
     cases = [Case((s, e, m), reference_best_span(s, e, m), why) for s, e, m, why in inputs]
     return run_judged("best_span", fn, cases, _span_problem)
@@ -158,8 +159,8 @@ def check_best_span(fn: Callable) -> Result:
 GROUPING_RULES = (
     "O closes the open entity, and an O token (even a ## piece) is in no entity; "
     "a ## piece with any other label is glued onto the open entity, without its ## and without a space, "
-    "whatever its own tag; I-X continues an open entity of type X, after a space; "
-    "anything else starts a new entity"
+    "whatever its own tag (with no entity open, it starts one and keeps its ##); "
+    "I-X continues an open entity of type X, after a space; anything else starts a new entity"
 )
 
 
@@ -226,6 +227,7 @@ def check_group_entities(fn: Callable) -> Result:
         (["siem", "##ens", "ag"], ["B-ORG", "B-ORG", "I-ORG"], "a ## piece joins its word even when tagged B-"),
         (["bei", "##jing"], ["B-LOC", "I-ORG"], "a ## piece joins its word even when tagged with another type"),
         (["siem", "##ens", "ag"], ["B-ORG", "O", "I-ORG"], "a ## piece tagged O is in no entity and closes it"),
+        (["the", "##ens", "ag"], ["O", "B-ORG", "I-ORG"], "a ## piece with no entity open starts one and keeps its ##"),
     ]
     cases = [Case((tok, lab), reference_group_entities(tok, lab), why) for tok, lab, why in inputs]
     return run_judged("group_entities", fn, cases, _entities_problem)

@@ -192,8 +192,8 @@ def _merge_problem(got: object, expect: Partial, args: tuple) -> str | None:
     if len(got) != 3 or not all(isinstance(t, torch.Tensor) for t in got):
         return "return three tensors, (m, l, o): the maximum, the sum and the weighted sum of values"
     (m1, l1, o1), (m2, l2, o2) = args
-    m, sums, o = got
     em, el, eo = expect
+    m, sums, o = (t.to(e.dtype) for t, e in zip(got, expect))  # float64 maths is fine: compare in float32
     if m.shape != em.shape or sums.shape != el.shape or o.shape != eo.shape:
         return f"shapes must be m {tuple(em.shape)}, l {tuple(el.shape)}, o {tuple(eo.shape)}; got {tuple(m.shape)}, " \
                f"{tuple(sums.shape)}, {tuple(o.shape)}"
@@ -221,18 +221,21 @@ def check_merge_partials(fn: Callable) -> Result:
     """Exercise 4: merge the partial softmax results of two key blocks into the result over both."""
     g = torch.Generator().manual_seed(4)
 
-    def blocks(n: int, n1: int, n2: int, d: int = 8, scale: float = 1.0, masked_rows: int = 0) -> tuple:
+    def blocks(n: int, n1: int, n2: int, d: int = 8, scale: float = 1.0, masked_rows: int = 0,
+               masked_second: int = 0) -> tuple:  # fmt: skip
         q, k, v = (torch.randn(n, d, generator=g) * scale, torch.randn(n1 + n2, d, generator=g) * scale,
                    torch.randn(n1 + n2, 3, generator=g))  # fmt: skip
-        mask = torch.ones(n, n1, dtype=torch.bool)
-        mask[:masked_rows] = False  # these queries see nothing in the first block
-        return partial_softmax(q, k[:n1], v[:n1], mask), partial_softmax(q, k[n1:], v[n1:])
+        first, second = torch.ones(n, n1, dtype=torch.bool), torch.ones(n, n2, dtype=torch.bool)
+        first[:masked_rows] = False  # these queries see nothing in the first block ...
+        second[n - masked_second :] = False  # ... and these nothing in the second
+        return partial_softmax(q, k[:n1], v[:n1], first), partial_softmax(q, k[n1:], v[n1:], second)
 
     settings = [
         (blocks(5, 4, 4), "two blocks of 4 keys"),
         (blocks(6, 1, 7), "a block of one key and a block of seven"),
         (blocks(4, 5, 3, scale=6.0), "large scores (up to a few hundred): e^m alone would overflow"),
         (blocks(5, 3, 3, masked_rows=2), "queries 0 and 1 see nothing in the first block: m = −inf, l = 0, o = 0"),
+        (blocks(5, 3, 3, masked_second=2), "queries 3 and 4 see nothing in the second block"),
         (blocks(1, 2, 2), "a single query"),
     ]
     cases = [Case((a, b), Shown(reference_merge_partials(a, b)), why) for (a, b), why in settings]
