@@ -60,6 +60,6 @@ def test_container_problem_says_which_container():
     from course_utils.exercises import container_problem
 
     assert container_problem((1, 2), tuple, "the span") is None
-    assert container_problem([1, 2], tuple, "x") == "x must be a tuple, not a list: return tuple(…) or (a, b)"
-    assert container_problem((1, 2), list, "x") == "x must be a list, not a tuple: return list(…) or [a, b]"
+    assert container_problem([1, 2], tuple, "x") == "x must be a tuple, not a list: return tuple(…) or (…, …)"
+    assert container_problem((1, 2), list, "x") == "x must be a list, not a tuple: return list(…) or […, …]"
     assert container_problem("ab", list, "x") == "x must be a list, not str"

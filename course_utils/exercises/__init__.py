@@ -151,7 +151,7 @@ def container_problem(value: object, wanted: type, what: str) -> str | None:
         return None
     other = type(value).__name__
     if isinstance(value, list | tuple) and wanted in (list, tuple):
-        fix = "tuple(…) or (a, b)" if wanted is tuple else "list(…) or [a, b]"
+        fix = "tuple(…) or (…, …)" if wanted is tuple else "list(…) or […, …]"
         return f"{what} must be a {wanted.__name__}, not a {other}: return {fix}"
     return f"{what} must be a {wanted.__name__}, not {other}"
 
