@@ -612,6 +612,28 @@ class _Lattice:
         return path[::-1] if back[1] >= 0 else []
 
 
+def piece_marginals(
+    word: str, log_probs: Mapping[str, float], max_piece_length: int = 16
+) -> tuple[float, dict[str, float]]:
+    """log Z of a word (every split) and each piece's expected count in it, by the library's forward-backward."""
+    _check_text(word, "word")
+    if not word:
+        raise ValueError("word is empty: pass a word of at least one character")
+    if not isinstance(log_probs, Mapping) or not log_probs:
+        raise ValueError("log_probs must map at least one piece to its log-probability, e.g. {'▁the': -3.2}")
+    if not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in log_probs.values()):
+        raise ValueError("every log-probability must be a finite number (no nan or inf)")
+    _check_count("max_piece_length", max_piece_length)
+    if any(ch not in log_probs for ch in word):
+        missing = sorted({ch for ch in word if ch not in log_probs})
+        raise ValueError(f"characters {missing} of {word!r} are not pieces: every character needs a log-probability")
+    pieces = [("<UNK>", math.nan), *log_probs.items()]
+    scores = {piece: (i, score) for i, (piece, score) in enumerate(pieces)}
+    expected = [0.0] * len(pieces)
+    log_z = _Lattice(word, scores, max_piece_length, math.nan).marginals(1.0, expected)
+    return log_z, {piece: n for (piece, _), n in zip(pieces, expected) if n > 0.0}
+
+
 def _model(pieces: Sequence[tuple[str, float]]) -> tuple[dict[str, tuple[int, float]], float]:
     scores = {piece: (i, score) for i, (piece, score) in enumerate(pieces)}
     return scores, min(s for _, s in pieces if not math.isnan(s))

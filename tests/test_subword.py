@@ -214,6 +214,30 @@ def test_unigram_equals_library_on_random_corpora(texts, extra):
                                                   rel_tol=0, abs_tol=1e-9), (word, mine, theirs)
 
 
+def every_split(word: str) -> list[list[str]]:
+    return [[word]] + [[word[:i], *rest] for i in range(1, len(word)) for rest in every_split(word[i:])]
+
+
+@settings(max_examples=60, deadline=None)
+@given(word=st.text(alphabet="abc", min_size=1, max_size=7),
+       extra=st.dictionaries(st.text(alphabet="abc", min_size=2, max_size=4), st.floats(-9.0, -0.1), max_size=8),
+       max_len=st.integers(min_value=1, max_value=5))
+def test_piece_marginals_equal_brute_force_over_every_split(word, extra, max_len):
+    log_probs = {"a": -1.5, "b": -2.0, "c": -2.5} | extra
+    allowed = [s for s in every_split(word) if all(p in log_probs and len(p) <= max_len for p in s)]
+    scores = [sum(log_probs[p] for p in s) for s in allowed]
+    log_z = math.log(sum(math.exp(x) for x in scores))
+    expected: dict[str, float] = {}
+    for split, score in zip(allowed, scores):
+        for piece in split:
+            expected[piece] = expected.get(piece, 0.0) + math.exp(score - log_z)
+    got_log_z, got = subword.piece_marginals(word, log_probs, max_piece_length=max_len)
+    assert math.isclose(got_log_z, log_z, abs_tol=1e-9)
+    assert got.keys() == expected.keys()
+    assert all(math.isclose(got[p], expected[p], abs_tol=1e-9) for p in expected)
+    assert math.isclose(sum(len(p) * n for p, n in got.items()), len(word), abs_tol=1e-9)  # pieces cover the word
+
+
 def test_sentencepiece_loss_changes_the_vocabulary(corpus):
     train, _ = corpus
     assert set(subword.train_unigram(train, 1000, sentencepiece_loss=True).pieces) != set(
