@@ -90,6 +90,12 @@ def window_minus_one_each_side(n, window):  # half = (w - 1) // 2: an odd-window
     return (pos[:, None] - pos[None, :]).abs() <= (window - 1) // 2
 
 
+def wrapping_band(n, window):  # the band wraps around the ends, as in a ring
+    pos = torch.arange(n)
+    diff = (pos[:, None] - pos[None, :]).abs()
+    return (diff <= window // 2) | (diff >= n - window // 2)
+
+
 def shifted_band(n, window):  # offsets 0 … w instead of −w/2 … w/2
     pos = torch.arange(n)
     diff = pos[None, :] - pos[:, None]
@@ -97,7 +103,8 @@ def shifted_band(n, window):  # offsets 0 … w instead of −w/2 … w/2
 
 
 WRONG_BANDS = [
-    (strict_band, r"row 3 has 1 True entries, it should have 3\); the comparison is \|i − j\| ≤ w/2 = 1 \(≤, not <\)"),
+    (strict_band, r"query 0 may attend to key 1 \(row 0 has 1 True entries, it should have 2\); the comparison is "
+                  r"\|i − j\| ≤ w/2 = 1 \(≤, not <\)"),
     (full_window_each_side, r"keys up to w/2 = 1 away, not w = 2"),
     (causal_band, r"the window is symmetric"),
     (float_band, r"must be torch\.bool"),
@@ -109,6 +116,7 @@ WRONG_BANDS = [
     (from_numpy, r"return a torch\.Tensor, not ndarray"),
     (window_minus_one_each_side, r"≤, not <"),
     (shifted_band, r"the window is symmetric"),
+    (wrapping_band, r"query 0 sees a key 5 positions away, but the band stops at w/2 = 1 \(it does not wrap around"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -30,17 +31,24 @@ def _band_problem(got: object, expect: torch.Tensor, args: tuple) -> str | None:
     n, window = args
     i, j = wrong[0]
     should = "may" if expect[i, j] else "must not"
-    middle = n // 2
-    counts = f"row {middle} has {int(got[middle].sum())} True entries, it should have {int(expect[middle].sum())}"
+    got_n, expect_n = int(got[i].sum()), int(expect[i].sum())
+    if got_n != expect_n:
+        counts = f"row {i} has {got_n} True entries, it should have {expect_n}"
+    else:
+        counts = (f"row {i} lets query {i} see keys {got[i].nonzero().flatten().tolist()}, "
+                  f"it should see {expect[i].nonzero().flatten().tolist()}")
     hint = ""
     if not got.diagonal().all():
         hint = "; a query always sees itself (|i − j| = 0)"
     elif not torch.equal(got, got.T):
         hint = "; the window is symmetric: w/2 keys before the query and w/2 after"
-    elif int(got[middle].sum()) < int(expect[middle].sum()):
+    elif got_n < expect_n:
         hint = f"; the comparison is |i − j| ≤ w/2 = {window // 2} (≤, not <)"
-    elif int(got[middle].sum()) > int(expect[middle].sum()):
-        hint = f"; keys up to w/2 = {window // 2} away, not w = {window}"
+    elif got_n > expect_n:
+        far = max(abs(i - j) for j in got[i].nonzero().flatten().tolist())
+        hint = (f"; query {i} sees a key {far} positions away, but the band stops at w/2 = {window // 2} "
+                "(it does not wrap around the ends)" if far > window
+                else f"; keys up to w/2 = {window // 2} away, not w = {window}")
     return f"{len(wrong)} entries differ; e.g. query {i} {should} attend to key {j} ({counts}){hint}"
 
 
@@ -263,7 +271,9 @@ def _global_mask_problem(got: object, expect: torch.Tensor, args: tuple) -> str 
         from torch.nn.attention.flex_attention import create_block_mask
 
         try:  # create_block_mask vmaps the function: it must work there too
-            create_block_mask(got, None, None, n, n, device="cpu", BLOCK_SIZE=8)
+            with warnings.catch_warnings():  # e.g. torch.isin has no vmap batching rule: slower, still right
+                warnings.filterwarnings("ignore", message=".*batching rule", category=UserWarning)
+                create_block_mask(got, None, None, n, n, device="cpu", BLOCK_SIZE=8)
         except Exception as err:
             return f"it works on plain tensors but create_block_mask failed ({type(err).__name__}: {err})"
         return None
