@@ -73,6 +73,11 @@ def quiet() -> None:
         disable_progress_bars()
     except ImportError:  # pragma: no cover - older hub
         pass
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # read when datasets is first imported
+    os.environ.setdefault("DATASETS_VERBOSITY", "error")
+    if "datasets" in sys.modules:  # imported already: switch it off directly
+        sys.modules["datasets"].disable_progress_bars()
+        sys.modules["datasets"].logging.set_verbosity_error()
     for name in ("transformers", "huggingface_hub", "torch", "matplotlib"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
