@@ -6,6 +6,7 @@ and moving them redraws that same output in place (one display, updated), never 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 
 import matplotlib.pyplot as plt
@@ -15,12 +16,15 @@ from .env import is_interactive
 
 
 def _displayable(view: object) -> object:
-    """A figure is closed before it is displayed, so the inline backend does not draw it a second time."""
+    """A figure carries its own PNG (a picture under any backend, Agg in CI included) and is closed."""
+    if isinstance(view, plt.Axes):
+        view = view.figure
     if isinstance(view, plt.Figure):
+        buffer = io.BytesIO()
+        view.savefig(buffer, format="png", bbox_inches="tight")
+        png = buffer.getvalue()
+        view._repr_png_ = lambda: png  # IPython shows this when no inline backend draws the figure
         plt.close(view)
-    elif isinstance(view, plt.Axes):
-        plt.close(view.figure)
-        return view.figure
     return view
 
 
