@@ -210,7 +210,31 @@ def as_numpy(x, w_q, w_k, w_v, mask=None):
     return ch03.reference_attention_head(x, w_q, w_k, w_v, mask).numpy()
 
 
+def _head_with(x, w_q, w_k, w_v, mask, scores_of, project=lambda x, w: x @ w):
+    q, k, v = project(x, w_q), project(x, w_k), project(x, w_v)
+    scores = scores_of(q, k, x)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def keys_times_queries(x, w_q, w_k, w_v, mask=None):
+    return _head_with(x, w_q, w_k, w_v, mask, lambda q, k, x: k @ q.T / math.sqrt(q.shape[-1]))
+
+
+def scaled_by_tokens(x, w_q, w_k, w_v, mask=None):
+    return _head_with(x, w_q, w_k, w_v, mask, lambda q, k, x: q @ k.T / math.sqrt(x.shape[0]))
+
+
+def projects_with_transposed_weights(x, w_q, w_k, w_v, mask=None):
+    return _head_with(x, w_q, w_k, w_v, mask, lambda q, k, x: q @ k.T / math.sqrt(q.shape[-1]),
+                      project=lambda x, w: x @ w.T)
+
+
 WRONG_HEADS = [
+    (keys_times_queries, r"the scores are k @ q\.T, the transpose"),
+    (scaled_by_tokens, r"divided by √T = √4, the number of tokens"),
+    (projects_with_transposed_weights, r"the weights are used transposed \(x @ w\.T\)"),
     (unscaled, r"not scaled: divide q @ k\.T by √d_k"),
     (scaled_by_d_model, r"divided by √d_model = √12; divide by √d_k = √4"),
     (scaled_by_d_v, r"divided by √d_v = √2, the value width"),
@@ -277,7 +301,22 @@ def no_biases_ever(d_model, n_heads, bias=True):
     return 4 * d_model * d_model
 
 
+def with_layernorm(d_model, n_heads, bias=True):
+    return ch03.reference_mha_param_count(d_model, n_heads, bias) + 2 * d_model
+
+
+def biases_on_qkv_only(d_model, n_heads, bias=True):
+    return 4 * d_model * d_model + (3 * d_model if bias else 0)
+
+
+def bias_per_head(d_model, n_heads, bias=True):
+    return 4 * d_model * d_model + (4 * d_model * n_heads if bias else 0)
+
+
 WRONG_COUNTS = [
+    (with_layernorm, r"includes a LayerNorm \(2 × d_model\)"),
+    (biases_on_qkv_only, r"only Q, K and V have biases here"),
+    (bias_per_head, r"one bias vector of d_model numbers, not one per head"),
     (three_projections, r"output projection W_O"),
     (heads_multiply, r"heads do not multiply the count"),
     (ignores_bias_flag, r"with bias=False the four projections have no bias"),

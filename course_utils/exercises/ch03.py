@@ -98,7 +98,16 @@ def _head_variants(
             scaled, dim=0)),
         ("the weights are used transposed: output row i is query i's weights (row i) times v", weights.T @ v),
         ("the output weights the keys: multiply the weights by the values v = x @ w_v", head(scaled, values=k)),
+        ("the scores are k @ q.T, the transpose: row i must be query i against every key, q @ k.T", head(
+            (k @ q.T) / math.sqrt(d_k))),
+        (f"the scores are divided by √T = √{x.shape[0]}, the number of tokens; divide by √d_k = √{d_k}", head(
+            raw / math.sqrt(x.shape[0]))),
     ]
+    if w_q.shape[0] == w_q.shape[1]:  # x @ w.T only runs when the weights are square
+        qt, kt, vt = x @ w_q.T, x @ w_k.T, x @ w_v.T
+        transposed = (qt @ kt.T / math.sqrt(d_k))
+        variants.append(("the weights are used transposed (x @ w.T): each w_* is (d_model, d_head), so project "
+                         "with x @ w_q", head(transposed, values=vt)))
     if mask is not None:
         variants += [
             ("the mask is ignored: fill the scores of hidden keys with -inf before the softmax", head(scaled, None)),
@@ -184,6 +193,9 @@ def _count_problem(got: object, expect: int, args: tuple) -> str | None:
         4 * d * d + 4 * d: "with bias=False the four projections have no bias vectors",
         4 * d * d: "with bias=True each of the four projections has a bias of d_model numbers",
         4 * d * d + 4 * (d // h) * b: "each projection's bias has d_model numbers, not d_head",
+        expect + 2 * d: "that includes a LayerNorm (2 × d_model): the attention layer is only its four projections",
+        4 * d * d + 3 * d * b: "only Q, K and V have biases here; the output projection has one too",
+        4 * d * d + 4 * d * h * b: "each projection has one bias vector of d_model numbers, not one per head",
     }
     return hints.get(got, "count the weights and biases of the four d_model × d_model projections (Q, K, V, output)")
 
