@@ -245,7 +245,26 @@ def as_tuple_of_words(tokens):
     return tuple(ch02.reference_wordpiece_to_words(tokens))
 
 
+def strips_a_leading_piece(tokens):  # a ## piece with no word before it loses its ##
+    words = ch02.reference_wordpiece_to_words(tokens)
+    return [w[2:] if i == 0 and w.startswith("##") else w for i, w in enumerate(words)]
+
+
+def never_glues_onto_unknown(tokens):
+    words = []
+    for token in tokens:
+        if token in ch02.SPECIAL_TOKENS:
+            continue
+        if token.startswith("##") and words and words[-1] != "[UNK]":
+            words[-1] += token[2:]
+        else:
+            words.append(token)
+    return words
+
+
 WRONG_WORDS = [
+    (strips_a_leading_piece, r"no word before it .* starts a word and keeps its ##"),
+    (never_glues_onto_unknown, r"joins the word before it even when that word is \[UNK\]"),
     (keeps_special_tokens, r"'\[CLS\]' is left in: drop the special tokens"),
     (strips_hashes_but_keeps_pieces_apart, r"a ## piece is part of the word before it"),
     (drops_unknown_too, r"\[UNK\] is a word of its own"),
@@ -409,6 +428,25 @@ def as_tuple_of_pieces(word, log_probs):
     return tuple(ch02.reference_viterbi_segment(word, log_probs))
 
 
+def every_split_tried(word, log_probs):  # exponential: fine for 6 letters, hopeless for 34
+    if not word:
+        return []
+    return max(all_splits(word, log_probs), key=lambda pieces: sum(log_probs[p] for p in pieces))
+
+
+def pieces_up_to_four_letters(word, log_probs):  # a dynamic program that only looks 4 letters back
+    best = [(0.0, 0)] + [(-math.inf, 0)] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 4), end):
+            if word[start:end] in log_probs and best[start][0] + log_probs[word[start:end]] > best[end][0]:
+                best[end] = (best[start][0] + log_probs[word[start:end]], start)
+    pieces, end = [], len(word)
+    while end > 0:
+        pieces.append(word[best[end][1]:end])
+        end = best[end][1]
+    return pieces[::-1]
+
+
 TOTAL = r"maximise the sum of the pieces' log-probabilities"
 WRONG_SEGMENTS = [
     (greedy_longest_first, r"the longest first piece is not the best start.*" + TOTAL),
@@ -422,6 +460,8 @@ WRONG_SEGMENTS = [
     (greedy_likeliest_piece, TOTAL),
     (not_reversed, r"reverse order"),
     (as_tuple_of_pieces, r"must be a list, not a tuple"),
+    (every_split_tried, r"34-letter word.*raised TimeoutError: no answer within 3 s: trying every split"),
+    (pieces_up_to_four_letters, r"uses a 10-letter piece while your longest has 4"),
 ]
 
 
@@ -437,8 +477,16 @@ def test_viterbi_cases_have_one_best_split(monkeypatch):
     ch02.check_viterbi_segment(ch02.reference_viterbi_segment)
     for case in seen:
         word, log_probs = case.args
-        totals = sorted((sum(log_probs[p] for p in s) for s in all_splits(word, log_probs)), reverse=True)
-        assert len(totals) == 1 or totals[0] > totals[1] + 1e-9, word
+        best = [(0.0, 1)] + [(-math.inf, 0)] * len(word)  # (best total of word[:end], how many splits reach it)
+        for end in range(1, len(word) + 1):
+            for start in range(end):
+                if word[start:end] in log_probs and best[start][1]:
+                    total = best[start][0] + log_probs[word[start:end]]
+                    if total > best[end][0] + 1e-9:
+                        best[end] = (total, best[start][1])
+                    elif abs(total - best[end][0]) <= 1e-9:
+                        best[end] = (best[end][0], best[end][1] + best[start][1])
+        assert best[-1][1] == 1, word
 
 
 def test_notebook_solutions_pass():

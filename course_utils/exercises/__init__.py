@@ -6,6 +6,8 @@ unsolved exercise never breaks "run all". A wrong answer prints the first failin
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +55,8 @@ def run_cases(name: str, fn: Callable, cases: Iterable[Case], verbose: bool = Tr
             result = Result(name, "not solved yet", "replace the `raise NotImplementedError` with your code")
             break
         except Exception as err:  # the learner's code crashed: say where
-            result = Result(name, "wrong", f"case {i} ({case.why}) raised {type(err).__name__}: {err}")
+            said = f": {err}" if str(err) else " (with no message)"
+            result = Result(name, "wrong", f"case {i} ({case.why}) raised {type(err).__name__}{said}")
             break
         judge = case.judge or (lambda g, e: g == e)
         try:
@@ -70,6 +73,27 @@ def run_cases(name: str, fn: Callable, cases: Iterable[Case], verbose: bool = Tr
         mark = {"solved": "✅", "not solved yet": "⏳", "wrong": "❌"}[result.status]
         print(f"{mark} {result!r}")
     return result
+
+
+def time_limited(fn: Callable, seconds: float, message: str) -> Callable:
+    """fn, stopped by a TimeoutError(message) after `seconds` where the platform allows it (Unix, main thread)."""
+
+    def limited(*args: object) -> object:
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return fn(*args)
+
+        def stop(signum: int, frame: object) -> None:
+            raise TimeoutError(message)
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limited
 
 
 # ------------------------------------------------------------------- tensor answers, judged in words
