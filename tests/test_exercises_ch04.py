@@ -76,11 +76,22 @@ def test_notebook_solutions_pass():
 # ---------------------------------------------------------------------- exercise 1: whole-word masking
 
 
-def _runs(word_ids, *, restart_merges=False, specials_are_words=False):
+def _runs(word_ids, *, restart_merges=False, specials_are_words=False, sep_continues=False):
     """Word runs as a learner might find them (the right way by default)."""
     if restart_merges:  # every piece with the same word id is one word, across [SEP]
         ids = sorted({w for w in word_ids if w is not None})
         return [[i for i, w in enumerate(word_ids) if w == k] for k in ids]
+    if sep_continues:  # a None between two pieces of the same id does not end the word
+        runs, previous = [], None
+        for i, w in enumerate(word_ids):
+            if w is None:
+                continue
+            if w == previous:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+            previous = w
+        return runs
     if specials_are_words:  # [CLS], [SEP] and [PAD] become one-piece words
         return ch04._words(word_ids) + [[i] for i, w in enumerate(word_ids) if w is None]
     return ch04._words(word_ids)
@@ -156,6 +167,24 @@ def word_ids_merged_across_sep(*args, **kw):
     return _wwm(*args, **kw, runs=lambda w: _runs(w, restart_merges=True))
 
 
+def sep_does_not_end_a_word(*args, **kw):  # a one-word sentence A merges with word 0 of B
+    return _wwm(*args, **kw, runs=lambda w: _runs(w, sep_continues=True))
+
+
+def exactly_round_p_n_words(input_ids, word_ids, vocab_size, mask_id, generator, p=0.15):
+    inputs, labels = input_ids.clone(), torch.full_like(input_ids, -100)
+    words = ch04._words(word_ids)
+    for k in torch.randperm(len(words), generator=generator)[:round(p * len(words))].tolist():
+        pieces = words[k]
+        labels[pieces] = input_ids[pieces]
+        roll = float(torch.rand(1, generator=generator))
+        if roll < 0.8:
+            inputs[pieces] = mask_id
+        elif roll < 0.9:
+            inputs[pieces] = torch.randint(vocab_size, (len(pieces),), generator=generator)
+    return inputs, labels
+
+
 def always_015(*args, **kw):
     return _wwm(*args, **kw, fixed_p=0.15)
 
@@ -220,6 +249,9 @@ WRONG_MASKERS = [
     (first_piece_labelled_only, r"only the first piece of a chosen word is labelled"),
     (specials_can_be_chosen, r"special tokens \(word id None: \[CLS\], \[SEP\], \[PAD\]\) were chosen"),
     (word_ids_merged_across_sep, r"word ids start again at 0 after \[SEP\].*run of consecutive pieces"),
+    (sep_does_not_end_a_word, r"a one-word first sentence and the first word of the second sentence were chosen "
+                              r"together .*\[SEP\] \(word id None\) between them ends a word"),
+    (exactly_round_p_n_words, r"exactly the same number of words chosen .*a fixed count, like round\(p · n\)"),
     (always_015, r"case 2 .*1\d\.\d% of the words were chosen, expected p = 40% ± .*use it rather than a fixed 0\.15"),
     (masks_in_place, r"input_ids was modified in place"),
     (global_rng, r"seeded alike gave different results: draw every random number from `generator`"),
@@ -417,6 +449,21 @@ def null_against_unconstrained_best(s, e, mask, max_len, null_margin=0.0):  # be
     return None if float(s[0] + e[0]) > anywhere + null_margin else (start, end)
 
 
+def null_against_too_long_spans(s, e, mask, max_len, null_margin=0.0):  # ignores max_len when comparing
+    start, end, _ = _span(s, e, mask, max_len)
+    *_, longest = _span(s, e, mask, max_len, limit=lambda length, m: length >= 1)
+    return None if float(s[0] + e[0]) > longest + null_margin else (start, end)
+
+
+def only_the_start_in_context(s, e, mask, max_len, null_margin=0.0):
+    n = s.shape[0]
+    pos = torch.arange(n)
+    allowed = (pos[:, None] <= pos[None, :]) & (pos[None, :] - pos[:, None] + 1 <= max_len) & mask[:, None]
+    table = (s[:, None] + e[None, :]).masked_fill(~allowed, float("-inf"))
+    best = int(table.argmax())
+    return None if float(s[0] + e[0]) > float(table.flatten()[best]) + null_margin else (best // n, best % n)
+
+
 def max_len_exclusive(s, e, mask, max_len, null_margin=0.0):
     return _or_none(s, e, mask, max_len, null_margin, limit=lambda length, m: length < m)
 
@@ -457,6 +504,8 @@ WRONG_SPANS = [
     (margin_on_the_null_side, r"case 5 .*null_margin goes on the span's side"),
     (margin_ignored, r"case 6 .*the null score beats the span, but by no more than null_margin"),
     (null_against_unconstrained_best, r"case 3 .*the answer is None.*best VALID span"),
+    (null_against_too_long_spans, r"case 16 .*null score 4, best span's score 3.*the answer is None"),
+    (only_the_start_in_context, r"case 15 .*the span 4…7 is not inside the context"),
     (max_len_exclusive, r"the best span 4…7 has exactly max_len = 4 tokens and is allowed"),
     (end_before_start_allowed, r"case 2 .*end 5 comes before start 6: only pairs with start ≤ end are spans"),
     (question_allowed, r"case 2 .*the span 1…1 is not inside the context"),

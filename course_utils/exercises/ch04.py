@@ -60,7 +60,7 @@ def _wwm_sequences(count: int, vocab_size: int, specials: tuple[int, int, int], 
     sizes = torch.tensor([0.6, 0.2, 0.15, 0.05])  # words of 1, 2, 3, 4 pieces
 
     def segment() -> list[int]:
-        n_words = int(torch.randint(3, 12, (1,), generator=g))
+        n_words = int(torch.randint(1, 12, (1,), generator=g))  # one-word segments too: [SEP] must end a word
         lengths = torch.multinomial(sizes, n_words, replacement=True, generator=g) + 1
         return [w for w, k in enumerate(lengths.tolist()) for _ in range(k)]
 
@@ -121,6 +121,8 @@ def _wwm_problem(got: object, expect: object, args: tuple) -> str | None:
     mixed = same_random = random_multi = 0
     random_ids: list[int] = []
     pair_words = pair_both = 0  # word k of sentence A and word k of sentence B, at least one / both chosen
+    lone_words = lone_both = 0  # a one-word sentence A and the first word of B: at least one / both chosen
+    counts_by_size: dict[int, set[int]] = {}  # number of words in a sequence → the numbers of words chosen in it
     partial: list[tuple] = []  # words with some pieces chosen and others not
     rest_changed, all_first_only, changed_unchosen = 0, True, False
     for s, ((ids, word_ids), (inputs, labels)) in enumerate(zip(sequences, got.outputs)):
@@ -163,11 +165,15 @@ def _wwm_problem(got: object, expect: object, args: tuple) -> str | None:
                 if len(pieces) > 1:
                     random_multi += 1
                     same_random += len(set(inputs[pieces].tolist())) == 1
+        counts_by_size.setdefault(len(words), set()).add(sum(picked))
         seps = [i for i, w in enumerate(word_ids) if w is None and 0 < i < len(word_ids) - 1
                 and word_ids[i + 1] is not None]
         if seps:  # a pair: words of A, then words of B (their ids start again at 0)
             n_a = sum(1 for pieces in words if pieces[0] < seps[0])
             a_by_id = {word_ids[pieces[0]]: picked[k] for k, pieces in enumerate(words[:n_a])}
+            if n_a == 1 and len(words) > 1 and (picked[0] or picked[1]):
+                lone_words += 1
+                lone_both += picked[0] and picked[1]
             for k, pieces in enumerate(words[n_a:], n_a):
                 other = a_by_id.get(word_ids[pieces[0]])
                 if other is not None and (other or picked[k]):
@@ -196,6 +202,15 @@ def _wwm_problem(got: object, expect: object, args: tuple) -> str | None:
         return ("in a sentence pair, word k of the second sentence was always chosen together with word k of the "
                 "first: word ids start again at 0 after [SEP], so they are different words. A word is a run of "
                 "consecutive pieces with the same word id")
+    if lone_words >= 15 and lone_both / lone_words > 0.5:
+        return ("a one-word first sentence and the first word of the second sentence were chosen together "
+                f"({lone_both} of {lone_words} times): both have word id 0, but the [SEP] (word id None) between them "
+                "ends a word. A word is a run of CONSECUTIVE pieces with the same word id")
+    fixed = [n for n, seen in counts_by_size.items() if n >= 8 and len(seen) == 1]
+    if len(fixed) >= 3 and len(fixed) == sum(n >= 8 for n in counts_by_size):
+        return ("every sequence with the same number of words had exactly the same number of words chosen (e.g. "
+                f"{fixed[0]} words → always {next(iter(counts_by_size[fixed[0]]))}): that is a fixed count, like "
+                "round(p · n). Draw once per word, so the number chosen varies from sequence to sequence")
     multi_rate, single_rate = multi[0] / multi[1], single[0] / single[1]
     if multi_rate - single_rate > _tolerance(p, multi[1]) + _tolerance(p, single[1]):
         return (f"words of several pieces were chosen more often ({multi_rate:.1%}) than one-piece words "
@@ -470,6 +485,10 @@ def check_best_span_or_none(fn: Callable) -> Result:
                    "all context tokens masked but one"),
         _null_case([0, 0, 0, 0, 3, 0, 3, 0], [0, 0, 0, 0, 2, 0, 2, 0], q + [1, 1, 1, 0], 2, None,
                    "a tie between spans 4…4 and 6…6: the earliest start wins"),
+        _null_case([0, 0, 0, 0, 3, 0, 0, 0], [0, 0, 0, 0, 0, 2, 0, 9], q + [1, 1, 1, 0], 5, None,
+                   "a large end logit on the final [SEP]: the end must be in the context too"),
+        _null_case([2, 0, 0, 0, 3, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0, 0, 0, 3, 0], q + [1] * 5 + [0], 2, None,
+                   "null 4 beats every span of ≤ 2 tokens (best 3), not the too-long 4…8 (6): no answer"),
     ]
     return run_judged("best_span_or_none", fn, cases, _span_or_none_problem)
 
