@@ -130,8 +130,9 @@ def plot_filters(logits: torch.Tensor, tokenizer: object, temperature: float = 1
         ax.plot(x[removed] + 0.2, [0] * len(removed), "x", color="tab:red", markersize=8,
                 label="removed by the filters")
     ax.set_xticks(x, [_label(tokenizer, int(i)) for i in top], rotation=45, ha="right")
+    top_y = 1.05 * max(float(before[top].max()), float(after[top].max()))
     ax.set(xlabel=f"the {n_bars} most probable next tokens (␣ = a leading space)", ylabel="probability",
-           ylim=(0, 1.05 * max(float(before[top].max()), float(after[top].max()))))
+           ylim=(-0.04 * top_y, top_y))  # a little room below 0, so the red crosses show whole
     ax.legend(loc="upper right", fontsize=8)
     after_prompt = f" after {prompt!r}" if prompt else ""
     ax.set_title(title or f"Next token{after_prompt}: {int(kept.sum()):,} of {raw.numel():,} tokens kept, "

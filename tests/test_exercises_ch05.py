@@ -125,6 +125,10 @@ def slicing_with_p_minus_1(logits, ids, prompts, mask):  # shifted[:, :p - 1]: a
     return F.cross_entropy(logits[:, :-1].flatten(0, 1), shifted.flatten(), ignore_index=-100)
 
 
+def padding_found_by_id(logits, ids, prompts, mask):  # ids != 0 as the mask: the pad id is a real token here
+    return ch05.reference_completion_loss(logits, ids, prompts, (ids != 0).long())
+
+
 def mean_over_rows(logits, ids, prompts, mask):
     scored = _targets(ids, prompts, mask)[:, 1:]
     nll = F.cross_entropy(logits[:, :-1].transpose(1, 2), ids[:, 1:], reduction="none")  # (B, T - 1)
@@ -167,6 +171,7 @@ WRONG_LOSSES = [
     (last_prompt_token_counted, r"case 1 .*the last prompt token was counted as a target"),
     (mask_applied_after_shifting, r"case 1 .*the first completion token was skipped"),
     (slicing_with_p_minus_1, r"case 2 \(row 1 has prompt length 0.*\)"),
+    (padding_found_by_id, r"case 1 .*padding tokens were counted.*not by its id"),
     (mean_over_rows, r"case 1 .*each row was averaged first, then the rows"),
     (summed, r"the losses were summed: take the mean"),
     (divided_by_all_positions, r"the sum was divided by every position"),

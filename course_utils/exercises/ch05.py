@@ -57,7 +57,8 @@ def _completion_variants(logits: torch.Tensor, ids: torch.Tensor, prompts: list[
         (mean_over(shifted, real[:, 1:]), "the prompt tokens were counted: only tokens at positions ≥ the prompt "
          "length are targets (the model is not trained to write the prompt)"),
         (mean_over(shifted, _completion_targets(ids, prompts, torch.ones_like(mask))[:, 1:]), "padding tokens were "
-         "counted: targets need attention_mask 1"),
+         "counted: targets need attention_mask 1 (find padding with attention_mask, not by its id: GPT-2 pads with "
+         "<|endoftext|>, which also occurs in real text)"),
         (mean_over(shifted, _completion_targets(ids, prompts, mask, start_shift=-1)[:, 1:]), "the last prompt token "
          "was counted as a target: the first target is the token AT position prompt_length (its logits are at "
          "prompt_length − 1)"),
@@ -102,7 +103,8 @@ def _loss_case(lengths: list[int], prompts: list[int], vocab: int, seed: int, wh
     width = max(lengths)
     ids = torch.randint(1, vocab, (len(lengths), width), generator=g)
     mask = (torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]).long()
-    ids = ids.masked_fill(mask == 0, 0)  # the pad id 0 at padding
+    pad_id = int(ids[0, 0])  # like GPT-2's <|endoftext|>, the pad id also occurs among the real tokens
+    ids = ids.masked_fill(mask == 0, pad_id)
     logits = (torch.randn(len(lengths), width, vocab, generator=g) * 2).requires_grad_()
     with torch.no_grad():
         expect = reference_completion_loss(logits, ids, prompts, mask)
