@@ -11,13 +11,16 @@ BLOCK = re.compile(r"<summary>\s*Solution.*?</summary>.*?```python\n(.*?)```", r
 def solutions_from_notebook(name: str) -> dict:
     """Execute every solution block of a notebook and return the functions they define, by name."""
     cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    import math
+
     import numpy
     import torch
+    import torch.nn.functional as F  # noqa: N812
 
-    namespace: dict = {"torch": torch, "np": numpy, "numpy": numpy}  # what the notebooks import up front
+    namespace: dict = {"torch": torch, "np": numpy, "numpy": numpy, "F": F, "math": math}  # the notebooks' imports
     for cell in cells:
         if cell["cell_type"] == "markdown":
             for code in BLOCK.findall("".join(cell["source"])):
                 exec(compile(code, f"{name}:solution", "exec"), namespace)
-    imported = {"torch", "np", "numpy"}
+    imported = {"torch", "np", "numpy", "F", "math"}
     return {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_") and k not in imported}

@@ -1,15 +1,13 @@
 """Chapter 4 checkers accept the references and the notebook's solutions, and reject typical mistakes."""
 
-import json
 import re
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from course_utils.exercises import ch04
+from tests.notebook_solutions import solutions_from_notebook
 
 CHECKS = {
     "mask_whole_words": (ch04.check_mask_whole_words, ch04.reference_mask_whole_words),
@@ -47,27 +45,8 @@ def rejects(check, wrong, message):
 
 # ------------------------------------------------------------------------- the notebook's own solutions
 
-HERE = Path(__file__).resolve().parent.parent
-NOTEBOOK_CANDIDATES = [HERE / "notebooks" / "04_encoder_models.ipynb", Path("/work/ch4/part_A.ipynb")]
-BLOCK = re.compile(r"<summary>\s*Solution.*?</summary>.*?```python\n(.*?)```", re.S)
-
-
-def notebook_solutions() -> dict:
-    """Run the chapter-4 solution blocks of these four exercises (merged notebook, or part A before the merge)."""
-    path = next((p for p in NOTEBOOK_CANDIDATES if p.is_file()), None)
-    if path is None:
-        pytest.skip("no chapter 4 notebook")
-    namespace: dict = {"torch": torch, "np": np, "F": F}
-    for cell in json.loads(path.read_text())["cells"]:
-        if cell["cell_type"] == "markdown":
-            for code in BLOCK.findall("".join(cell["source"])):
-                if any(f"def {name}(" in code for name in CHECKS):  # only this part's blocks: others may need more
-                    exec(compile(code, f"{path.name}:solution", "exec"), namespace)
-    return namespace
-
-
 def test_notebook_solutions_pass():
-    found = notebook_solutions()
+    found = solutions_from_notebook("04_encoder_models.ipynb")
     for name, (check, _) in CHECKS.items():
         assert name in found, f"no solution defines {name}"
         assert check(found[name]).solved, name

@@ -1,16 +1,14 @@
 """Chapter 5 checkers accept the references and the notebook's solutions, and reject typical mistakes."""
 
-import json
 import math
 import re
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from course_utils.exercises import ch05
+from tests.notebook_solutions import solutions_from_notebook
 
 CHECKS = {
     "completion_loss": (ch05.check_completion_loss, ch05.reference_completion_loss),
@@ -47,27 +45,8 @@ def rejects(check, wrong, message):
 
 # ------------------------------------------------------------------------- the notebook's own solutions
 
-HERE = Path(__file__).resolve().parent.parent
-NOTEBOOK_CANDIDATES = [HERE / "notebooks" / "05_decoder_models.ipynb", Path("/work/ch5/part_H.ipynb")]
-BLOCK = re.compile(r"<summary>\s*Solution.*?</summary>.*?```python\n(.*?)```", re.S)
-
-
-def notebook_solutions() -> dict:
-    """Run the solution blocks of these three exercises (merged notebook, or part H before the merge)."""
-    path = next((p for p in NOTEBOOK_CANDIDATES if p.is_file()), None)
-    if path is None:
-        pytest.skip("no chapter 5 notebook")
-    namespace: dict = {"torch": torch, "np": np, "F": F, "math": math}  # what the notebook imports up front
-    for cell in json.loads(path.read_text())["cells"]:
-        if cell["cell_type"] == "markdown":
-            for code in BLOCK.findall("".join(cell["source"])):
-                if any(f"def {name}(" in code for name in CHECKS):  # only this part's blocks: others may need more
-                    exec(compile(code, f"{path.name}:solution", "exec"), namespace)
-    return namespace
-
-
 def test_notebook_solutions_pass():
-    found = notebook_solutions()
+    found = solutions_from_notebook("05_decoder_models.ipynb")
     for name, (check, _) in CHECKS.items():
         assert name in found, f"no solution defines {name}"
         assert check(found[name]).solved, name
