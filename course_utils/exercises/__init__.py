@@ -6,8 +6,6 @@ unsolved exercise never breaks "run all". A wrong answer prints the first failin
 
 from __future__ import annotations
 
-import signal
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -73,27 +71,6 @@ def run_cases(name: str, fn: Callable, cases: Iterable[Case], verbose: bool = Tr
         mark = {"solved": "✅", "not solved yet": "⏳", "wrong": "❌"}[result.status]
         print(f"{mark} {result!r}")
     return result
-
-
-def time_limited(fn: Callable, seconds: float, message: str) -> Callable:
-    """fn, stopped by a TimeoutError(message) after `seconds` where the platform allows it (Unix, main thread)."""
-
-    def limited(*args: object) -> object:
-        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-            return fn(*args)
-
-        def stop(signum: int, frame: object) -> None:
-            raise TimeoutError(message)
-
-        previous = signal.signal(signal.SIGALRM, stop)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return fn(*args)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-
-    return limited
 
 
 # ------------------------------------------------------------------- tensor answers, judged in words
