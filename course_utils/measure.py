@@ -15,7 +15,9 @@ figure least disturbed by other work; the spread says how noisy the run was.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import logging
 import math
 import numbers
@@ -28,9 +30,11 @@ from contextlib import contextmanager
 import torch
 
 # Importing torch.utils.benchmark imports torch's C++-extension helpers, which on a CUDA build of torch without
-# a GPU (what pip installs on Linux) log "No CUDA runtime is found" on import: harmless here, so not shown.
+# a GPU (what pip installs on Linux) log "No CUDA runtime is found" on import (torch < 2.7 prints it to stderr):
+# harmless here, so not shown.
 logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
-import torch.utils.benchmark as benchmark  # noqa: E402
+with contextlib.redirect_stderr(io.StringIO()):
+    import torch.utils.benchmark as benchmark
 
 
 def _check_callable(fn: object, name: str) -> None:
