@@ -432,7 +432,30 @@ def joined_strings(words, noise_mask):
     return " ".join(inputs), " ".join(targets)
 
 
+def numbered_by_word_position(words, noise_mask):
+    inputs, targets = [], []
+    for i, (word, noisy) in enumerate(zip(words, noise_mask)):
+        if noisy and (i == 0 or not noise_mask[i - 1]):
+            inputs.append(f"<extra_id_{i}>")
+            targets.append(f"<extra_id_{i}>")
+        (targets if noisy else inputs).append(word)
+    return inputs, targets + [f"<extra_id_{len(words)}>"]
+
+
+def closing_sentinel_in_inputs_too(words, noise_mask):
+    inputs, targets = ch06.reference_t5_corrupt_from_mask(words, noise_mask)
+    return inputs + targets[-1:], targets
+
+
+def end_of_text_appended(words, noise_mask):
+    inputs, targets = ch06.reference_t5_corrupt_from_mask(words, noise_mask)
+    return inputs + ["</s>"], targets + ["</s>"]
+
+
 WRONG_CORRUPTIONS = [
+    (numbered_by_word_position, r"case 1 .*the sentinels' numbers are wrong"),
+    (closing_sentinel_in_inputs_too, r"case 1 .*the closing sentinel went into the inputs too"),
+    (end_of_text_appended, r"case 1 .*no '</s>' here"),
     (one_sentinel_per_word, r"case 1 .*adjacent noise words each got their own sentinel"),
     (no_closing_sentinel, r"case 1 .*the closing sentinel is missing"),
     (closing_repeats_the_last_number, r"case 1 .*the closing sentinel repeats the last span's number"),

@@ -345,6 +345,15 @@ _CORRUPT_MISTAKES = [  # most specific first: a rule is only named when it diffe
 ]
 
 
+def _renumbered(got: tuple[list[str], list[str]]) -> tuple[list[str], list[str]]:
+    """got with its sentinels renumbered 0, 1, 2, … in the order they first appear (inputs, then targets)."""
+    order: dict[str, str] = {}
+    for token in got[0] + got[1]:
+        if token.startswith("<extra_id_") and token not in order:
+            order[token] = _sentinel(len(order))
+    return [order.get(t, t) for t in got[0]], [order.get(t, t) for t in got[1]]
+
+
 def _words_problem(value: object, what: str) -> str | None:
     """What is wrong with value as a list of strings, or None."""
     if isinstance(value, str):
@@ -372,6 +381,13 @@ def _corrupt_problem(got: object, expect: tuple[list[str], list[str]], args: tup
     for rule, mistake in _CORRUPT_MISTAKES:
         if got == _corrupt(words, mask, **rule) != expect:
             return mistake
+    if got[0] and got[0][-1] == expect[1][-1] and (got[0][:-1], got[1]) == expect:
+        return "the closing sentinel went into the inputs too: it ends the TARGETS only"
+    if all(x and x[-1] == "</s>" for x in got) and (got[0][:-1], got[1][:-1]) == expect:
+        return "no '</s>' here: the real T5 appends it to both sides, but this exercise's lists end with the words"
+    if _renumbered(got) == expect:
+        return "the sentinels' numbers are wrong: number the runs 0, 1, 2, … in order (not by word position or by " \
+               "how many noise words came before)"
     part = "inputs" if got[0] != expect[0] else "targets"
     return f"the {part} are wrong: expected {expect[0 if part == 'inputs' else 1]}"
 
