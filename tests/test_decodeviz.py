@@ -14,7 +14,7 @@ from transformers import (
     TopPLogitsWarper,
 )
 
-from course_utils import decodeviz, widgets
+from course_utils import decodeviz
 from course_utils.standins import standin_path
 
 
@@ -28,19 +28,6 @@ def lm() -> tuple[GPT2LMHeadModel, object]:
                             bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, initializer_range=0.5)
         model = GPT2LMHeadModel(config).eval()
     return model, tok
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    """Record what the widget displays, as test_widgets does; outside a kernel there is no handle, so no controls."""
-    calls: list[object] = []
-
-    def fake_display(obj, display_id=None):
-        calls.append(obj)
-        return None
-
-    monkeypatch.setattr(widgets, "display", fake_display)
-    return calls
 
 
 def _library(logits: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch
 from IPython.display import Markdown
 from transformers import BertConfig, BertModel, GPT2Config, GPT2LMHeadModel
 
-from course_utils import seq2seqviz, widgets
+from course_utils import seq2seqviz
 from course_utils.standins import load_standin
 
 SENTENCE = "You like this house."
@@ -29,19 +29,6 @@ def marian() -> tuple[torch.nn.Module, object]:
     model, tok = load_standin("marian-tiny-en-fr")
     model.set_attn_implementation("eager")
     return model, tok
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    """Record what the widget displays; outside a kernel display() gives no handle, so no controls follow."""
-    calls: list[object] = []
-
-    def fake_display(obj, display_id=None):
-        calls.append(obj)
-        return None
-
-    monkeypatch.setattr(widgets, "display", fake_display)
-    return calls
 
 
 def test_map_is_the_models_cross_attention(marian):

@@ -27,19 +27,6 @@ def digits() -> tuple[np.ndarray, torch.Tensor]:
     return images, pixel_values
 
 
-@pytest.fixture
-def shown(monkeypatch):
-    """Record what the widget displays, as test_widgets does."""
-    calls: list[object] = []
-
-    def fake_display(obj, display_id=None):
-        calls.append(obj)
-        return None  # outside a kernel: no handle, so no controls
-
-    monkeypatch.setattr(widgets, "display", fake_display)
-    return calls
-
-
 def _texts(fig: plt.Figure) -> list[str]:
     return [ax.get_title() for ax in fig.axes] + [ax.get_xlabel() for ax in fig.axes]
 
