@@ -144,11 +144,10 @@ def solutions_notebook(nb: NotebookNode, title: str) -> NotebookNode:
         "exercise's statement, its solution and its check. Run all: every check prints ✅ solved.\n\n"
         "Written by `python -m course_utils.student`; edit the chapter notebook, not this copy."
     )
-    new.cells = [
-        nbformat.v4.new_markdown_cell(intro, id="classroom-title"),
-        _without_outputs(copy.deepcopy(setup)),
-        nbformat.v4.new_code_cell(checker_imports(nb, [e.checker for e in found]), id="classroom-checkers"),
-    ]
+    new.cells = [nbformat.v4.new_markdown_cell(intro, id="classroom-title"), _without_outputs(copy.deepcopy(setup))]
+    missing = [e.checker for e in found if not re.search(rf"\b{e.checker}\b", setup.source)]  # not in the setup
+    if missing:
+        new.cells.append(nbformat.v4.new_code_cell(checker_imports(nb, missing), id="classroom-checkers"))
     for n, exercise in enumerate(found, 1):
         statement = copy.deepcopy(nb.cells[exercise.statement])
         statement.source = statement.source[STATEMENT.search(statement.source).start() :]  # drop a section intro
@@ -226,9 +225,24 @@ def chapter_title(nb: NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def write_classroom(out: Path = DEFAULT_OUT, notebooks: Path = NOTEBOOKS) -> list[Chapter]:
-    """Write out/student/<chapter>.ipynb and out/solutions/<chapter>_solutions.ipynb for every chapter notebook."""
-    paths = sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb")) if Path(notebooks).is_dir() else []
+def with_kernel(nb: NotebookNode, name: str, display_name: str) -> NotebookNode:
+    """The notebook set to open in the named Jupyter kernel (e.g. the course's kernel on a JupyterHub)."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+        raise ClassroomError(f"kernel name {name!r}: use letters, digits, '.', '_' or '-', as ipykernel install does")
+    nb.metadata["kernelspec"] = {"name": name, "display_name": display_name, "language": "python"}
+    return nb
+
+
+def write_classroom(
+    out: Path = DEFAULT_OUT, notebooks: Path = NOTEBOOKS, kernel: tuple[str, str] | None = None
+) -> list[Chapter]:
+    """Write out/student/<chapter>.ipynb and out/solutions/<chapter>_solutions.ipynb for every chapter notebook.
+
+    kernel, a (name, display name) pair, sets the kernel both editions open in; by default they keep the chapter's.
+    """
+    if not Path(notebooks).is_dir():
+        raise ClassroomError(f"{notebooks} is not a folder: run from the course repository, or pass --notebooks DIR")
+    paths = sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb"))
     if not paths:
         raise ClassroomError(
             f"no chapter notebooks (NN_name.ipynb) in {notebooks}: run from the course repository, or pass the "
@@ -239,7 +253,7 @@ def write_classroom(out: Path = DEFAULT_OUT, notebooks: Path = NOTEBOOKS) -> lis
         nb = nbformat.read(path, as_version=4)
         found = exercises(nb, path.name)  # checked here first so that its errors name the notebook
         try:
-            editions = student_notebook(nb), solutions_notebook(nb, f"Solutions — {chapter_title(nb, path.stem)}")
+            editions = student_notebook(nb), solutions_notebook(nb, f"{chapter_title(nb, path.stem)}: solutions")
         except ClassroomError as err:
             raise ClassroomError(f"{path.name}: {err}") from None
         built.append((path, len(nb.cells) - len(editions[0].cells), len(found), editions))
@@ -247,6 +261,8 @@ def write_classroom(out: Path = DEFAULT_OUT, notebooks: Path = NOTEBOOKS) -> lis
     for path, removed, count, editions in built:
         targets = (Path(out) / "student" / path.name, Path(out) / "solutions" / f"{path.stem}_solutions.ipynb")
         for target, edition in zip(targets, editions):
+            if kernel:
+                with_kernel(edition, *kernel)
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(edition, target)
         chapters.append(Chapter(path.stem, *targets, removed=removed, exercises=count))
@@ -328,9 +344,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: build/classroom)")
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="chapter notebooks (default: notebooks)")
     parser.add_argument("--check", action="store_true", help="execute the written notebooks offline and check them")
+    parser.add_argument(
+        "--kernel",
+        nargs=2,
+        metavar=("NAME", "DISPLAY_NAME"),
+        help='the kernel the notebooks open in, e.g. transformers-course "Transformers course" (as registered with '
+        "python -m ipykernel install --name NAME); default: the chapters' own",
+    )
     args = parser.parse_args(argv)
     try:
-        chapters = write_classroom(args.out, args.notebooks)
+        chapters = write_classroom(args.out, args.notebooks, tuple(args.kernel) if args.kernel else None)
     except ClassroomError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
