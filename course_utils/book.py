@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -32,6 +33,7 @@ NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "book"
 TITLE = "Transformers, hands-on"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+SOLUTION_TAG = "solution"  # the cell tag course_utils.student removes
 WIDGET_NOTE = (
     '<p class="course-widget-note"><em>Interactive controls appear here when you run this notebook in Jupyter; '
     "the view above is what they start from.</em></p>"
@@ -69,7 +71,9 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure"]
 """
 COURSE_CSS = """\
-.course-widget-note { font-size: 0.9em; opacity: 0.75; }
+.course-widget-note { font-size: 0.9em; color: #333; }
+.bd-toc code, .bd-sidebar code { overflow-wrap: anywhere; }
+.navbar-brand .title { hyphens: none; white-space: nowrap; font-size: 1.1rem; }
 details { margin: 0.5em 0 1em; padding: 0.3em 0.8em; border: 1px solid var(--pst-color-border); border-radius: 4px; }
 details > summary { cursor: pointer; font-weight: 600; }
 """
@@ -83,6 +87,8 @@ class Chapter:
     title: str = ""
     seconds: float = 0.0
     cached: bool = False
+    executed: str = ""  # the day the outputs were made
+    versions: dict = field(default_factory=dict)  # the library versions they were made with
 
 
 def chapter_paths(chapters: list[str] | None = None) -> list[Path]:
@@ -99,12 +105,21 @@ def chapter_paths(chapters: list[str] | None = None) -> list[Path]:
     return [by_prefix[c.zfill(2)] for c in dict.fromkeys(chapters)]
 
 
+LIBRARIES = ("torch", "transformers", "tokenizers", "matplotlib")
+
+
+def library_versions() -> dict[str, str]:
+    """The installed versions of the libraries whose behaviour the outputs show."""
+    return {name: version(name) for name in LIBRARIES}
+
+
 def source_digest(path: Path) -> str:
-    """A hash of the notebook and of everything it imports from the course: a cached run is current while it holds."""
-    digest = hashlib.sha256(path.read_bytes())
-    for file in sorted((ROOT / "course_utils").rglob("*")):
-        if file.is_file() and file.suffix in {".py", ".json", ".txt", ".js"} and "__pycache__" not in file.parts:
-            digest.update(file.relative_to(ROOT).as_posix().encode() + file.read_bytes())
+    """A hash of the notebook, the course's code and data, and the library versions: a cached run is current while
+    it holds (rebuilding a stand-in or upgrading torch makes the next build execute again)."""
+    digest = hashlib.sha256(path.read_bytes() + json.dumps(library_versions()).encode())
+    files = [*(ROOT / "course_utils").rglob("*"), *(ROOT / "data").rglob("*")]
+    for file in sorted(f for f in files if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"):
+        digest.update(file.relative_to(ROOT).as_posix().encode() + file.read_bytes())
     return digest.hexdigest()
 
 
@@ -126,7 +141,12 @@ def execute(path: Path, out: Path) -> float:
     except CellExecutionError as error:
         raise RuntimeError(f"{path.name} failed while building the book:\n{str(error)[-3000:]}") from None
     seconds = time.perf_counter() - start
-    nb.metadata["course_book"] = {"source_sha256": source_digest(path), "seconds": round(seconds, 1)}
+    nb.metadata["course_book"] = {
+        "source_sha256": source_digest(path),
+        "seconds": round(seconds, 1),
+        "executed": date.today().isoformat(),
+        "versions": library_versions(),
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return seconds
@@ -140,9 +160,12 @@ def cached_run(path: Path, executed: Path) -> float | None:
     return meta.get("seconds") if meta.get("source_sha256") == source_digest(path) else None
 
 
-def for_the_page(nb: dict) -> dict:
-    """Replace widget outputs by a note and drop the saved widget state, so no page needs a widget manager."""
+def for_the_page(nb: dict, solutions: bool = True) -> dict:
+    """Replace widget outputs by a note and drop the saved widget state, so no page needs a widget manager;
+    without solutions, also drop the cells tagged "solution" (the student edition's cut)."""
     nb["metadata"].pop("widgets", None)
+    if not solutions:
+        nb["cells"] = [c for c in nb["cells"] if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])]
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
@@ -169,20 +192,30 @@ def readme_section(heading: str) -> str:
     return match.group(0) if match else ""
 
 
-def index_page(chapters: list[Chapter], pages: list[str]) -> str:
+def index_page(chapters: list[Chapter], pages: list[str], solutions: bool = True) -> str:
     """The book's front page: what the course is, how the pages were made, and the table of contents."""
-    versions = ", ".join(f"{name} {version(name)}" for name in ("torch", "transformers"))
-    rows = "\n".join(f"| {i + 1} | [{c.title}]({c.path.stem}.ipynb) |" for i, c in enumerate(chapters))
+    runs = sorted({(c.executed, json.dumps(c.versions, sort_keys=True)) for c in chapters})
+    when = " and ".join(sorted({day for day, _ in runs}))
+    versions = "; ".join(
+        ", ".join(f"{name} {v}" for name, v in json.loads(found).items() if name in ("torch", "transformers"))
+        for found in sorted({found for _, found in runs})
+    )
+    rows = "\n".join(f"| {int(c.path.name[:2])} | [{c.title}]({c.path.stem}.ipynb) |" for c in chapters)
     toc = "\n".join([c.path.stem for c in chapters] + pages)
-    return f"""# {TITLE}
+    setup = "[Set-up](setup.md)" if "setup" in pages else "the course repository's README"
+    folded = (
+        "Solutions are folded under each exercise; click to open them."
+        if solutions
+        else "This copy leaves out the exercise solutions."
+    )
+    return f"""# {TITLE}: from `pipeline()` to efficient attention
 
-A course in Jupyter notebooks, from `pipeline()` to efficient attention. Every cell runs on today's libraries,
-every claim is checked by code, and every chapter ends with exercises that check themselves.
+A course in Jupyter notebooks. Every cell runs on today's libraries, every claim is checked by code, and every
+chapter ends with exercises that check themselves.
 
 This is the read-only edition: each chapter as it looks after "Restart kernel and run all", executed offline on
-{date.today():%Y-%m-%d} with the course's stand-in models ({versions}). To run the code, change it and try the
-exercises, open the notebooks in Jupyter (see the README of the course repository). Solutions are folded under
-each exercise; click to open them.
+{when} with the course's stand-in models ({versions}). To run the code, change it and try the exercises, open the
+notebooks in Jupyter (see {setup}). {folded}
 
 | # | chapter |
 |---|---|
@@ -197,8 +230,8 @@ each exercise; click to open them.
 """
 
 
-def write_sources(chapters: list[Chapter], executed_dir: Path, src: Path) -> None:
-    """Lay out the Sphinx project: conf.py, the front page, the teaching guide and the executed chapters."""
+def write_sources(chapters: list[Chapter], executed_dir: Path, src: Path, solutions: bool = True) -> None:
+    """Lay out the Sphinx project: conf.py, the front page, set-up, the teaching guide and the executed chapters."""
     if src.exists():
         shutil.rmtree(src)
     (src / "_static").mkdir(parents=True)
@@ -207,24 +240,44 @@ def write_sources(chapters: list[Chapter], executed_dir: Path, src: Path) -> Non
     for chapter in chapters:
         nb = json.loads((executed_dir / chapter.path.name).read_text(encoding="utf-8"))
         chapter.title = notebook_title(nb, chapter.path.stem)
-        (src / chapter.path.name).write_text(json.dumps(for_the_page(nb), indent=1), encoding="utf-8")
+        run = nb["metadata"].get("course_book", {})
+        chapter.executed, chapter.versions = run.get("executed", "an unrecorded day"), run.get("versions", {})
+        page = for_the_page(nb, solutions)
+        (src / chapter.path.name).write_text(json.dumps(page, indent=1), encoding="utf-8")
     pages = []
-    teaching = readme_section("Teaching with the course")
-    if teaching:
-        (src / "teaching.md").write_text("# " + teaching.removeprefix("## "), encoding="utf-8")
-        pages.append("teaching")
-    (src / "index.md").write_text(index_page(chapters, pages), encoding="utf-8")
+    for name, heading in (("setup", "Set-up: two commands"), ("teaching", "Teaching with the course")):
+        section = readme_section(heading)
+        if section:
+            (src / f"{name}.md").write_text("# " + section.removeprefix("## "), encoding="utf-8")
+            pages.append(name)
+    (src / "index.md").write_text(index_page(chapters, pages, solutions), encoding="utf-8")
+
+
+BOOK_MODULES = ("sphinx", "myst_nb", "sphinx_book_theme", "sphinx-mathjax-offline", "nbclient")
+
+
+def check_book_tools() -> None:
+    """Fail at once, before minutes of execution, if a package the build needs is missing."""
+    missing = [name for name in BOOK_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} not installed; the book needs the test extras: "
+            '.venv/bin/pip install -e ".[test]" (the README\'s test command installs them)'
+        )
 
 
 def render(src: Path, html: Path) -> list[str]:
-    """Run sphinx-build on src into html; return its warnings (the build fails on errors)."""
-    if html.exists():
-        shutil.rmtree(html)
+    """Run sphinx-build on src into html; return its warnings. The previous html stays until the new one is built."""
+    fresh, doctrees = html.with_name(html.name + ".new"), src.parent / "doctrees"
+    for folder in (fresh, doctrees):
+        shutil.rmtree(folder, ignore_errors=True)
     warnings_file = src.parent / "sphinx-warnings.txt"
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-w", str(warnings_file)]
-    done = subprocess.run([*command, str(src), str(html)], capture_output=True, text=True, check=False)
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d", str(doctrees), "-w", str(warnings_file)]
+    done = subprocess.run([*command, str(src), str(fresh)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"sphinx-build failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    shutil.rmtree(html, ignore_errors=True)
+    fresh.rename(html)
     return [line for line in warnings_file.read_text(encoding="utf-8").splitlines() if "WARNING" in line]
 
 
@@ -233,8 +286,11 @@ def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def build(chapters: list[str] | None = None, out: Path = DEFAULT_OUT, rerun: bool = False) -> dict:
+def build(
+    chapters: list[str] | None = None, out: Path = DEFAULT_OUT, rerun: bool = False, solutions: bool = True
+) -> dict:
     """Execute (or reuse) the chapters offline, render the book into out/html and return what it cost."""
+    check_book_tools()
     start = time.perf_counter()
     executed_dir = out / "executed"
     built = [Chapter(path) for path in chapter_paths(chapters)]
@@ -247,7 +303,7 @@ def build(chapters: list[str] | None = None, out: Path = DEFAULT_OUT, rerun: boo
             continue
         chapter.seconds = execute(chapter.path, executed)
         print(f"{chapter.path.name}: executed offline in {chapter.seconds:.1f} s", flush=True)
-    write_sources(built, executed_dir, out / "src")
+    write_sources(built, executed_dir, out / "src", solutions)
     render_start = time.perf_counter()
     warnings = render(out / "src", out / "html")
     report = {
@@ -269,9 +325,12 @@ def main() -> None:
     parser.add_argument("--chapters", nargs="+", metavar="NN", help="two-digit chapter numbers (default: all)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="build folder (default: build/book)")
     parser.add_argument("--rerun", action="store_true", help="execute every notebook again, even if unchanged")
+    parser.add_argument(
+        "--without-solutions", action="store_true", help="leave out the exercise solutions (a book for students)"
+    )
     args = parser.parse_args()
     try:
-        report = build(args.chapters, args.out.resolve(), args.rerun)
+        report = build(args.chapters, args.out.resolve(), args.rerun, not args.without_solutions)
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         sys.exit(f"book not built: {error}")
     for warning in report["warnings"]:

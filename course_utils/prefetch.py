@@ -271,10 +271,18 @@ def prefetch(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: 0 when every checkpoint is ready offline, 1 when some are not, 2 when nothing could start."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.prefetch", description=__doc__.split("\n\n")[0])
+    known = "\n".join(f"  {c.name}@{c.revision}  (task: {c.task})" for c in CHECKPOINTS.values())
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.prefetch",
+        description=__doc__.split("\n\n")[0],
+        epilog=f"checkpoints the course knows:\n{known}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("names", nargs="*", metavar="NAME", help="checkpoints or tasks (default: all the course's)")
     parser.add_argument("--cache-dir", help="cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub)")
-    parser.add_argument("--dry-run", action="store_true", help="list what would be fetched; download nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list what would be fetched (asks the hub: needs the network too)"
+    )
     parser.add_argument("--no-verify", action="store_true", help="skip the offline load of each checkpoint")
     args = parser.parse_args(argv)
     try:

@@ -170,6 +170,38 @@ def test_widget_outputs_become_a_note_and_widget_state_is_dropped():
     assert book.WIDGET_MIME not in second["data"] and "course-widget-note" in second["data"]["text/html"]
 
 
+def test_a_book_without_solutions_drops_exactly_the_solution_cells():
+    cells = [
+        {"cell_type": "markdown", "metadata": {"tags": ["solution"]}, "source": "<details>…</details>"},
+        {"cell_type": "markdown", "metadata": {}, "source": "<details><summary>Hint</summary>…</details>"},
+    ]
+    assert book.for_the_page({"metadata": {}, "cells": list(cells)})["cells"] == cells
+    assert book.for_the_page({"metadata": {}, "cells": list(cells)}, solutions=False)["cells"] == cells[1:]
+
+
+def test_front_page_numbers_chapters_by_file_and_dates_them_by_their_run(tmp_path):
+    chapter = book.Chapter(book.chapter_paths(["03"])[0], title="Attention", executed="2026-01-02")
+    chapter.versions = {"torch": "9.9", "transformers": "8.8", "matplotlib": "1.0"}
+    page = book.index_page([chapter], ["setup"], solutions=False)
+    assert "| 3 | [Attention](03_attention.ipynb) |" in page
+    page = " ".join(page.split())
+    assert "executed offline on 2026-01-02" in page and "(torch 9.9, transformers 8.8)" in page
+    assert "[Set-up](setup.md)" in page and "leaves out the exercise solutions" in page
+
+
+def test_the_digest_covers_the_course_data_and_library_versions(monkeypatch):
+    source = book.chapter_paths(["01"])[0]
+    before = book.source_digest(source)
+    monkeypatch.setattr(book, "library_versions", lambda: {"torch": "0.0"})
+    assert book.source_digest(source) != before
+
+
+def test_missing_book_packages_are_named_before_anything_runs(monkeypatch):
+    monkeypatch.setattr(book, "BOOK_MODULES", ("sphinx", "no_such_sphinx_theme"))
+    with pytest.raises(RuntimeError, match=r'no_such_sphinx_theme not installed.*pip install -e "\.\[test\]"'):
+        book.build(["01"])
+
+
 def test_unknown_chapter_is_named_with_the_choices():
     with pytest.raises(ValueError, match=r"no chapter 42; choose from 01, 02"):
         book.chapter_paths(["42"])
