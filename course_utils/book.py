@@ -72,7 +72,7 @@ suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighti
 """
 COURSE_CSS = """\
 .course-widget-note { font-size: 0.9em; color: #333; }
-.bd-toc code, .bd-sidebar code { overflow-wrap: anywhere; }
+.bd-toc code, .bd-toc code span.pre { white-space: normal; overflow-wrap: anywhere; }
 .navbar-brand .title { hyphens: none; white-space: nowrap; font-size: 1.1rem; }
 details { margin: 0.5em 0 1em; padding: 0.3em 0.8em; border: 1px solid var(--pst-color-border); border-radius: 4px; }
 details > summary { cursor: pointer; font-weight: 600; }

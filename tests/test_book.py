@@ -70,6 +70,7 @@ PAGE_FACTS = """async () => {
     details: document.querySelectorAll('details').length,
     detailsOpen: document.querySelectorAll('details[open]').length,
     tracebacks: (document.body.innerText.match(/Traceback \\(most recent call last\\)/g) || []).length,
+    tocOverflow: (s => s ? s.scrollWidth - s.clientWidth : 0)(document.querySelector('.bd-sidebar-secondary')),
     navLinks: [...document.querySelectorAll('.bd-sidebar-primary a.reference.internal')]
       .map(a => a.getAttribute('href')),
   };
@@ -217,6 +218,7 @@ def test_every_page_loads_with_zero_failed_requests_and_no_script_errors(pages):
         assert facts["errors"] == [], f"{name}: {facts['errors'][:5]}"
         assert all(image["ok"] for image in facts["images"]), name
         assert facts["tracebacks"] == 0, name
+        assert facts["tocOverflow"] <= 1, f"{name}: the Contents column is {facts['tocOverflow']} px too wide"
 
 
 def test_formulas_render_as_math(pages):
