@@ -28,12 +28,15 @@ from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
+import nbformat
+
+from .student import SOLUTION_TAG, chapter_title
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "book"
 TITLE = "Transformers, hands-on"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-SOLUTION_TAG = "solution"  # the cell tag course_utils.student removes
 WIDGET_NOTE = (
     '<p class="course-widget-note"><em>Interactive controls appear here when you run this notebook in Jupyter; '
     "the view above is what they start from.</em></p>"
@@ -125,7 +128,6 @@ def source_digest(path: Path) -> str:
 
 def execute(path: Path, out: Path) -> float:
     """Execute one notebook offline in a fresh kernel with inline plots; write it with its outputs; return seconds."""
-    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -173,16 +175,6 @@ def for_the_page(nb: dict, solutions: bool = True) -> dict:
                 output["data"] = {"text/html": WIDGET_NOTE, "text/plain": "(interactive controls)"}
                 output.get("metadata", {}).pop(WIDGET_MIME, None)
     return nb
-
-
-def notebook_title(nb: dict, fallback: str) -> str:
-    """The text of the notebook's first level-1 heading."""
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            match = re.search(r"^# (.+)$", "".join(cell["source"]), re.M)
-            if match:
-                return match.group(1).strip()
-    return fallback
 
 
 def readme_section(heading: str) -> str:
@@ -238,8 +230,8 @@ def write_sources(chapters: list[Chapter], executed_dir: Path, src: Path, soluti
     (src / "conf.py").write_text(CONF_PY.format(title=TITLE, year=date.today().year), encoding="utf-8")
     (src / "_static" / "course.css").write_text(COURSE_CSS, encoding="utf-8")
     for chapter in chapters:
-        nb = json.loads((executed_dir / chapter.path.name).read_text(encoding="utf-8"))
-        chapter.title = notebook_title(nb, chapter.path.stem)
+        nb = nbformat.read(executed_dir / chapter.path.name, as_version=4)
+        chapter.title = chapter_title(nb, chapter.path.stem)
         run = nb["metadata"].get("course_book", {})
         chapter.executed, chapter.versions = run.get("executed", "an unrecorded day"), run.get("versions", {})
         page = for_the_page(nb, solutions)
